@@ -1,0 +1,74 @@
+// Diagnostics as values: every user-facing error or warning carries its
+// location and the API field path it is about, and is printed once, at the end
+// of the stage, as `file:line:col: error: field: message` with the source line
+// and a caret under the span.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace netpolc {
+
+// 1-based line and column; line 0 means "no position" (a whole file, stdin
+// before anything was read, a command-line argument).
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+  int col = 0;
+  int length = 1;  // columns under the caret
+
+  friend bool operator==(const SourceLoc&, const SourceLoc&) = default;
+};
+
+enum class Severity { Error, Warning, Note };
+
+struct Diagnostic {
+  Severity severity = Severity::Error;
+  SourceLoc loc;
+  std::string field;    // "spec.egress[0].to[1].ipBlock.cidr"; may be empty
+  std::string message;  // lower case, no final period
+};
+
+// The sink every stage writes to.
+class Diagnostics {
+ public:
+  void error(const SourceLoc& loc, std::string field, std::string message) {
+    items_.push_back({Severity::Error, loc, std::move(field), std::move(message)});
+  }
+  void warning(const SourceLoc& loc, std::string field, std::string message) {
+    items_.push_back({Severity::Warning, loc, std::move(field), std::move(message)});
+  }
+  void note(const SourceLoc& loc, std::string field, std::string message) {
+    items_.push_back({Severity::Note, loc, std::move(field), std::move(message)});
+  }
+  bool has_errors() const;
+  size_t error_count() const;
+  const std::vector<Diagnostic>& items() const { return items_; }
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+// The text of every input read in a run, so that diagnostics can quote lines.
+class SourceFiles {
+ public:
+  void add(const std::string& name, std::string text) { files_[name] = std::move(text); }
+  const std::string* text(const std::string& name) const;
+  // The 1-based line of a file, without its newline; empty when unknown.
+  std::string line(const std::string& name, int line) const;
+
+ private:
+  std::map<std::string, std::string> files_;
+};
+
+// One diagnostic as it is printed, with the quoted line and caret when known.
+std::string format_diagnostic(const Diagnostic& d, const SourceFiles& sources);
+// Every diagnostic, in the order reported.
+std::string format_diagnostics(const Diagnostics& diags, const SourceFiles& sources);
+
+// "did you mean" support: the candidate closest to `word` by edit distance,
+// or empty when none is close enough.
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace netpolc

@@ -1,0 +1,16 @@
+#include "compiler/ir.h"
+
+namespace netpolc {
+
+const char* protocol_name(Protocol p) {
+  switch (p) {
+    case Protocol::TCP: return "TCP";
+    case Protocol::UDP: return "UDP";
+    case Protocol::SCTP: return "SCTP";
+  }
+  return "TCP";
+}
+
+const char* direction_name(Direction d) { return d == Direction::Ingress ? "ingress" : "egress"; }
+
+}  // namespace netpolc

@@ -1,0 +1,63 @@
+// Strict reading of YAML/JSON objects for the frontends: locations from
+// yaml-cpp marks (0-based, so +1), field paths, unknown and duplicate keys
+// with "did you mean", and typed scalars that refuse what the API server
+// refuses.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/diagnostics.h"
+
+namespace netpolc {
+
+// One input: its display name ("policies/a.yaml", "<stdin>") and its text.
+struct InputFile {
+  std::string name;
+  std::string text;
+};
+
+// Every document of one input. A YAML or JSON syntax error becomes a
+// diagnostic and yields no documents for that input.
+std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags);
+
+// The location of a node (its first character), with a caret as long as a
+// scalar's text.
+SourceLoc loc_of(const YAML::Node& node, const std::string& file);
+
+// The place a reader is at: the node, its file and its field path.
+struct YamlAt {
+  YAML::Node node;
+  std::string file;
+  std::string path;  // "spec.egress[0]"; empty at the document root
+
+  SourceLoc loc() const { return loc_of(node, file); }
+  // The child `key` of a map ("" path joining handled), undefined node when absent.
+  YamlAt field(const std::string& key) const;
+  YamlAt item(size_t index) const;
+  bool present() const { return node.IsDefined() && !node.IsNull(); }
+};
+
+// Reports unless `at` is a map; then reports every key not in `known` (with a
+// "did you mean") and every key given twice. Returns false when not a map.
+bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnostics& diags);
+// Reports unless `at` is a sequence (null counts as empty).
+bool check_sequence(const YamlAt& at, Diagnostics& diags);
+
+// Typed scalars. Each reports a diagnostic and returns nullopt on a wrong type.
+std::optional<std::string> read_string(const YamlAt& at, Diagnostics& diags);
+std::optional<int64_t> read_int(const YamlAt& at, Diagnostics& diags);
+std::optional<bool> read_bool(const YamlAt& at, Diagnostics& diags);
+// A map of string to string (labels, matchLabels).
+std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
+    const YamlAt& at, Diagnostics& diags);
+
+// The location of the key `key` inside map `at` (for errors about a field as a
+// whole), or of the map itself when the key is absent.
+SourceLoc key_loc(const YamlAt& at, const std::string& key);
+
+}  // namespace netpolc
