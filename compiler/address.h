@@ -40,6 +40,7 @@ struct IpRange {
   u128 lo = 0;
   u128 hi = 0;
   friend bool operator==(const IpRange&, const IpRange&) = default;
+  friend auto operator<=>(const IpRange&, const IpRange&) = default;
 };
 
 int family_bits(Family f);

@@ -1,0 +1,76 @@
+#include "cli/pipeline.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "compiler/inputs.h"
+#include "compiler/policy_parser.h"
+#include "compiler/snapshot_parser.h"
+
+namespace netpolc {
+
+void print_diagnostics(const Diagnostics& diags, const SourceFiles& sources) {
+  std::cerr << format_diagnostics(diags, sources);
+  if (size_t n = diags.error_count()) std::cerr << n << (n == 1 ? " error" : " errors") << "\n";
+}
+
+std::optional<Inputs> load_inputs(const InputOptions& options, SourceFiles& sources, Diagnostics& diags) {
+  Inputs in;
+  auto snapshot_files = read_inputs(options.snapshots, diags, sources);
+  auto policy_files = read_inputs(options.policies, diags, sources);
+  in.cluster = parse_snapshot(snapshot_files, diags);
+  in.policies = parse_policies(policy_files, diags);
+  if (diags.has_errors()) return std::nullopt;
+  return in;
+}
+
+bool write_output(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    std::cout << text << std::flush;
+    return bool(std::cout);
+  }
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  fs::path tmp = target;
+  tmp += ".netpolc-tmp-" + std::to_string(getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.flush();
+    if (!f) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      std::cerr << path << ": error: cannot write output file\n";
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    std::cerr << path << ": error: cannot write output file: " << ec.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+long find_pod(const Cluster& cluster, const std::string& ref, Diagnostics& diags) {
+  auto slash = ref.find('/');
+  std::string ns = slash == std::string::npos ? "default" : ref.substr(0, slash);
+  std::string name = slash == std::string::npos ? ref : ref.substr(slash + 1);
+  for (size_t i = 0; i < cluster.pods.size(); ++i)
+    if (cluster.pods[i].ns == ns && cluster.pods[i].name == name) return long(i);
+  std::vector<std::string> names;
+  for (const auto& p : cluster.pods) names.push_back(p.ns + "/" + p.name);
+  std::string msg = "no pod " + ns + "/" + name + " in the snapshot";
+  std::string hint = closest_match(ns + "/" + name, names);
+  if (!hint.empty()) msg += " (did you mean " + hint + "?)";
+  diags.error({"--endpoint"}, "", msg);
+  return -1;
+}
+
+}  // namespace netpolc
