@@ -20,7 +20,7 @@ apiVersion: netpolc/v1
 kind: Inventory
 namespaces:
   x: {ns: x}
-  y: {ns: y, team: blue}
+  y: {ns: "y", team: blue}
 pods:
   x/a:
     labels: {pod: a, app: web}
@@ -182,7 +182,7 @@ metadata: {name: p, namespace: x}
 spec:
   podSelector: {matchLabels: {pod: a}}
   ingress:
-  - from: [{namespaceSelector: {matchLabels: {ns: y}}}]
+  - from: [{namespaceSelector: {matchLabels: {ns: "y"}}}]
 )");
   CHECK(allowed(w, "y/a", "x/a", "80/TCP"));
   CHECK(allowed(w, "y/b", "x/a", "80/TCP"));
@@ -198,7 +198,7 @@ spec:
   podSelector: {matchLabels: {pod: a}}
   ingress:
   - from:
-    - namespaceSelector: {matchLabels: {ns: y}}
+    - namespaceSelector: {matchLabels: {ns: "y"}}
       podSelector: {matchLabels: {pod: b}}
 )");
   CHECK(allowed(w, "y/b", "x/a", "80/TCP"));
@@ -215,7 +215,7 @@ spec:
   podSelector: {matchLabels: {pod: a}}
   ingress:
   - from:
-    - namespaceSelector: {matchLabels: {ns: y}}
+    - namespaceSelector: {matchLabels: {ns: "y"}}
     - podSelector: {matchLabels: {pod: b}}
 )");
   CHECK(allowed(w, "y/b", "x/a", "80/TCP"));
@@ -270,7 +270,7 @@ TEST_CASE("an ingress named port resolves on the selected pod") {
   World w = world(R"(
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
-metadata: {name: p, namespace: y}
+metadata: {name: p, namespace: "y"}
 spec:
   podSelector: {}
   ingress:
@@ -393,7 +393,7 @@ metadata: {name: allow-y-80, namespace: x}
 spec:
   podSelector: {matchLabels: {pod: a}}
   ingress:
-  - from: [{namespaceSelector: {matchLabels: {ns: y}}}]
+  - from: [{namespaceSelector: {matchLabels: {ns: "y"}}}]
     ports: [{port: 80}]
 )");
   CHECK(allowed(w, "x/b", "x/a", "81/TCP"));
@@ -411,11 +411,11 @@ spec:
   podSelector: {matchLabels: {pod: b}}
   policyTypes: [Egress]
   egress:
-  - to: [{namespaceSelector: {matchLabels: {ns: y}}}]
+  - to: [{namespaceSelector: {matchLabels: {ns: "y"}}}]
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
-metadata: {name: ingress, namespace: y}
+metadata: {name: ingress, namespace: "y"}
 spec:
   podSelector: {matchLabels: {pod: a}}
   ingress:
@@ -431,7 +431,7 @@ TEST_CASE("hostNetwork pods are neither isolated nor selected as peers") {
   World w = world(R"(
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
-metadata: {name: p, namespace: y}
+metadata: {name: p, namespace: "y"}
 spec:
   podSelector: {}
   ingress:
@@ -477,7 +477,7 @@ TEST_CASE("ingress named ports give pods with different numbers different chains
   World w = world(R"(
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
-metadata: {name: p, namespace: y}
+metadata: {name: p, namespace: "y"}
 spec:
   podSelector: {}
   ingress:

@@ -146,7 +146,8 @@ std::vector<Scenario> load_e2e_case(const std::string& path) {
         std::string from;
         if (!(row >> from)) continue;
         for (const auto& to : columns) {
-          REQUIRE_MESSAGE(row >> tok, s.name << ": short grid row " << from);
+          bool cell = bool(row >> tok);
+          REQUIRE_MESSAGE(cell, s.name << ": short grid row " << from);
           // Upstream ignores loopback: a pod reaching its own address never
           // crosses the host's firewall.
           if (from == to) continue;
