@@ -50,7 +50,7 @@ bool flow_of(const Scenario& s, const Expectation& e, Flow* f) {
          endpoint_address(s.cluster, e.to, e.family, &f->dst);
 }
 
-const char* verdict(bool allow) { return allow ? "allow" : "deny"; }
+std::string verdict(bool allow) { return allow ? "allow" : "deny"; }
 
 }  // namespace
 

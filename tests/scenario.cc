@@ -18,6 +18,7 @@ namespace {
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path);
+  REQUIRE_MESSAGE(f.good(), "cannot read " << path);
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
