@@ -118,6 +118,7 @@ class Emitter {
   std::string dns_rule(const char* addr_dir, bool from_pods, const char* verdict);
   void emit_gateway_base();
   void emit_endpoint_base();
+  // A statement inside a chain (two tabs deep), or a structural line (indent 1).
   void line(int indent, const std::string& s) { body_ += std::string(size_t(indent), '\t') + s + "\n"; }
 
   const Program& prog_;
@@ -178,13 +179,13 @@ void Emitter::emit_rule(const PodChain& c, const ChainRule& cr) {
   if (r.any_port || !ports.empty()) {
     std::string pm = r.any_port ? "" : port_match(ports);
     if (r.any_peer) {
-      line(1, pm + "return" + note);
+      line(2, pm + "return" + note);
       emitted = true;
     } else {
       for (Family f : {Family::V4, Family::V6}) {
         std::string set = peer_set(cr.rule, f);
         if (set.empty()) continue;
-        line(1, std::string(addr_family_kw(f)) + " " + dir + " @" + set + " " + pm + "return" + note);
+        line(2, std::string(addr_family_kw(f)) + " " + dir + " @" + set + " " + pm + "return" + note);
         emitted = true;
       }
     }
@@ -192,23 +193,23 @@ void Emitter::emit_rule(const PodChain& c, const ChainRule& cr) {
   for (Family f : {Family::V4, Family::V6}) {
     std::string set = named_set(cr.rule, f);
     if (set.empty()) continue;
-    line(1, std::string(addr_family_kw(f)) + " daddr . meta l4proto . th dport @" + set + " return" + note);
+    line(2, std::string(addr_family_kw(f)) + " daddr . meta l4proto . th dport @" + set + " return" + note);
     emitted = true;
   }
-  if (!emitted) line(1, "# " + r.origin.label() + ": allows nothing here (no peer address or no matching port)");
+  if (!emitted) line(2, "# " + r.origin.label() + ": allows nothing here (no peer address or no matching port)");
 }
 
 void Emitter::emit_chain(const PodChain& c) {
-  line(0, "");
-  line(0, "\tchain " + c.name + " {");
+  body_ += "\n";
+  line(1, "chain " + c.name + " {");
   std::string who = c.isolated_by.size() == 1 ? c.isolated_by[0]
                                                : std::to_string(c.isolated_by.size()) + " policies";
-  line(1, "comment " + quote(std::string(direction_name(c.direction)) + " of " + std::to_string(c.pods.size()) +
-                         (c.pods.size() == 1 ? " pod" : " pods") + " in " + c.ns + ", isolated by " + who));
-  for (const auto& p : c.isolated_by) line(1, "# isolated by " + p);
+  line(2, "comment " + quote(std::string(direction_name(c.direction)) + " of pods in " + c.ns + " isolated by " + who));
+  if (c.isolated_by.size() > 1)
+    for (const auto& p : c.isolated_by) line(2, "# isolated by " + p);
   for (const auto& cr : c.rules) emit_rule(c, cr);
-  line(1, "drop" + comment(std::string(direction_name(c.direction)) + " not allowed by " + who));
-  line(0, "\t}");
+  line(2, "drop" + comment(std::string(direction_name(c.direction)) + " not allowed by " + who));
+  line(1, "}");
 }
 
 std::vector<size_t> Emitter::used_chains() const {
@@ -240,34 +241,34 @@ std::string Emitter::dns_rule(const char* addr_dir, bool from_pods, const char* 
 
 void Emitter::emit_gateway_base() {
   if (opt_.dns_carve_out) {
-    line(0, "");
-    line(0, "\tchain dns-carve-out {");
-    line(1, "comment " + quote("every pod reaches the cluster DNS servers on 53, whatever the policies say"));
+    body_ += "\n";
+    line(1, "chain dns-carve-out {");
+    line(2, "comment " + quote("every pod reaches the cluster DNS servers on 53, whatever the policies say"));
     body_ += dns_rule("daddr", true, "accept");
-    line(0, "\t}");
+    line(1, "}");
   }
-  line(0, "");
-  line(0, "\tchain forward {");
-  line(1, "type filter hook forward priority filter; policy accept;");
-  line(1, "ct state established,related accept" + comment("replies of allowed connections"));
-  if (opt_.dns_carve_out) line(1, "jump dns-carve-out");
-  line(1, "ip saddr vmap @egress-v4" + comment("egress of the source pod"));
-  line(1, "ip6 saddr vmap @egress-v6" + comment("egress of the source pod"));
-  line(1, "ip daddr vmap @ingress-v4" + comment("ingress of the destination pod"));
-  line(1, "ip6 daddr vmap @ingress-v6" + comment("ingress of the destination pod"));
-  line(0, "\t}");
+  body_ += "\n";
+  line(1, "chain forward {");
+  line(2, "type filter hook forward priority filter; policy accept;");
+  line(2, "ct state established,related accept" + comment("replies of allowed connections"));
+  if (opt_.dns_carve_out) line(2, "jump dns-carve-out");
+  line(2, "ip saddr vmap @egress-v4" + comment("egress of the source pod"));
+  line(2, "ip6 saddr vmap @egress-v6" + comment("egress of the source pod"));
+  line(2, "ip daddr vmap @ingress-v4" + comment("ingress of the destination pod"));
+  line(2, "ip6 daddr vmap @ingress-v6" + comment("ingress of the destination pod"));
+  line(1, "}");
 }
 
 void Emitter::emit_endpoint_base() {
   const Pod& pod = cluster_.pods[opt_.endpoint_pod];
   for (Direction d : {Direction::Ingress, Direction::Egress}) {
     bool in = d == Direction::Ingress;
-    line(0, "");
-    line(0, std::string("\tchain ") + (in ? "input" : "output") + " {");
-    line(1, std::string("type filter hook ") + (in ? "input" : "output") + " priority filter; policy accept;");
-    line(1, std::string(in ? "iif" : "oif") + " \"lo\" accept" + comment("loopback"));
-    line(1, "ct state established,related accept" + comment("replies of allowed connections"));
-    line(1, "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept" +
+    body_ += "\n";
+    line(1, std::string("chain ") + (in ? "input" : "output") + " {");
+    line(2, std::string("type filter hook ") + (in ? "input" : "output") + " priority filter; policy accept;");
+    line(2, std::string(in ? "iif" : "oif") + " \"lo\" accept" + comment("loopback"));
+    line(2, "ct state established,related accept" + comment("replies of allowed connections"));
+    line(2, "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept" +
                 comment("IPv6 neighbour discovery"));
     if (opt_.dns_carve_out) {
       bool serves_dns = false;
@@ -277,8 +278,8 @@ void Emitter::emit_endpoint_base() {
     }
     for (size_t i : used_chains())
       if (prog_.chains[i].direction == d)
-        line(1, "jump " + prog_.chains[i].name + comment(std::string(direction_name(d)) + " of " + pod.ns + "/" + pod.name));
-    line(0, "\t}");
+        line(2, "jump " + prog_.chains[i].name + comment(std::string(direction_name(d)) + " of " + pod.ns + "/" + pod.name));
+    line(1, "}");
   }
 }
 
