@@ -173,6 +173,20 @@ bool is_v4_mapped(const IpAddr& ip) {
   return ip.family == Family::V6 && (ip.value >> 32) == 0xffff;
 }
 
+// Why `text` is not a CIDR, for the message "invalid CIDR "text": why".
+std::string cidr_problem(const std::string& text) {
+  size_t slash = text.find('/');
+  if (slash == std::string::npos) {
+    auto ip = parse_ip(text);
+    if (!ip) return "expected an address and a prefix length, such as 10.0.0.0/8 or fd00::/8";
+    return "the prefix length is missing (did you mean " + format_ip(*ip) +
+           (ip->family == Family::V4 ? "/32" : "/128") + "?)";
+  }
+  auto ip = parse_ip(text.substr(0, slash));
+  if (!ip) return quoted(text.substr(0, slash)) + " is not an IP address";
+  return "the prefix length must be a number from 0 to " + std::to_string(family_bits(ip->family));
+}
+
 // One CIDR of an ipBlock, as strict as the API server with
 // StrictIPCIDRValidation: an address and a prefix length, no leading zeros,
 // no IPv4-mapped IPv6 address, no bits set after the prefix. `noun` names the
@@ -182,14 +196,7 @@ std::optional<Cidr> read_cidr(const YamlAt& at, const char* noun, Diagnostics& d
   if (!text) return std::nullopt;
   auto cidr = parse_cidr(*text);
   if (!cidr) {
-    std::string msg = "invalid CIDR " + quoted(*text);
-    if (auto ip = parse_ip(*text)) {
-      msg += ": the prefix length is missing (did you mean " + format_ip(*ip) +
-             (ip->family == Family::V4 ? "/32" : "/128") + "?)";
-    } else {
-      msg += ": expected an address and a prefix length, such as 10.0.0.0/8 or fd00::/8";
-    }
-    diags.error(at.loc(), at.path, msg);
+    diags.error(at.loc(), at.path, "invalid CIDR " + quoted(*text) + ": " + cidr_problem(*text));
     return std::nullopt;
   }
   if (is_v4_mapped(cidr->addr)) {
@@ -260,14 +267,17 @@ IpBlock read_ip_block(const YamlAt& at, Diagnostics& diags) {
 Peer read_peer(const YamlAt& at, const std::string& list_name, Diagnostics& diags) {
   Peer peer;
   peer.loc = at.loc();
+  size_t errors_before = diags.error_count();
   if (!check_map(at, {"podSelector", "namespaceSelector", "ipBlock"}, diags)) return peer;
+  bool unknown_fields = diags.error_count() > errors_before;
   if (has_field(at, "podSelector"))
     peer.pod_selector = read_selector(at.field("podSelector"), diags);
   if (has_field(at, "namespaceSelector"))
     peer.namespace_selector = read_selector(at.field("namespaceSelector"), diags);
   if (has_field(at, "ipBlock")) peer.ip_block = read_ip_block(at.field("ipBlock"), diags);
 
-  if (!peer.pod_selector && !peer.namespace_selector && !peer.ip_block) {
+  // A peer whose fields were all unknown has been reported already.
+  if (!peer.pod_selector && !peer.namespace_selector && !peer.ip_block && !unknown_fields) {
     diags.error(at.loc(), at.path,
                 "empty peer: set podSelector, namespaceSelector or ipBlock (to allow every "
                 "address, leave out \"" + list_name + "\")");
@@ -518,24 +528,22 @@ void check_api_version(const YamlAt& at, const std::string& kind,
 // seen.
 class PolicyReader {
  public:
-  explicit PolicyReader(Diagnostics& diags) : diags_(diags) {}
-
   // One YAML document: a NetworkPolicy, NetworkPolicyList or List.
-  void read_document(const YamlAt& at) {
+  void read_document(const YamlAt& at, Diagnostics& diags) {
     if (!at.node.IsMap()) {
-      check_map(at, {}, diags_);  // reports what it found instead
+      check_map(at, {}, diags);  // reports what it found instead
       return;
     }
-    auto kind = read_required_string(at.field("kind"), diags_);
+    auto kind = read_required_string(at.field("kind"), diags);
     if (!kind) return;
     if (*kind == "NetworkPolicy") {
-      read_policy(at, /*in_typed_list=*/false);
+      read_policy(at, /*in_typed_list=*/false, diags);
     } else if (*kind == "NetworkPolicyList" || *kind == "List") {
-      read_list(at, *kind);
+      read_list(at, *kind, diags);
     } else {
       YamlAt k = at.field("kind");
       std::string hint = did_you_mean(*kind, {"NetworkPolicy", "NetworkPolicyList", "List"});
-      diags_.error(k.loc(), k.path,
+      diags.error(k.loc(), k.path,
                    "unsupported kind " + quoted(*kind) +
                        (hint.empty() ? ": a policy input must contain only NetworkPolicy, "
                                        "NetworkPolicyList or List objects"
@@ -553,32 +561,32 @@ class PolicyReader {
  private:
   // A NetworkPolicyList or a List: items must all be NetworkPolicies. Items
   // of a NetworkPolicyList may leave out apiVersion and kind.
-  void read_list(const YamlAt& at, const std::string& kind) {
-    check_map(at, {"apiVersion", "kind", "metadata", "items"}, diags_);
-    check_api_version(at.field("apiVersion"), kind, {"v1", kPolicyApiVersion}, diags_);
+  void read_list(const YamlAt& at, const std::string& kind, Diagnostics& diags) {
+    check_map(at, {"apiVersion", "kind", "metadata", "items"}, diags);
+    check_api_version(at.field("apiVersion"), kind, {"v1", kPolicyApiVersion}, diags);
     YamlAt meta = at.field("metadata");
     if (meta.present())
-      check_map(meta, {"resourceVersion", "continue", "selfLink", "remainingItemCount"}, diags_);
+      check_map(meta, {"resourceVersion", "continue", "selfLink", "remainingItemCount"}, diags);
     YamlAt items = at.field("items");
-    if (!check_sequence(items, diags_)) return;
+    if (!check_sequence(items, diags)) return;
     bool typed = kind == "NetworkPolicyList";
     for (size_t i = 0; i < items.node.size(); ++i) {
       YamlAt item = items.item(i);
       if (!item.node.IsMap()) {
-        check_map(item, {}, diags_);
+        check_map(item, {}, diags);
         continue;
       }
       YamlAt item_kind = item.field("kind");
       if (typed && !item_kind.present()) {
-        read_policy(item, /*in_typed_list=*/true);
+        read_policy(item, /*in_typed_list=*/true, diags);
         continue;
       }
-      auto k = read_required_string(item_kind, diags_);
+      auto k = read_required_string(item_kind, diags);
       if (!k) continue;
       if (*k == "NetworkPolicy") {
-        read_policy(item, typed);
+        read_policy(item, typed, diags);
       } else {
-        diags_.error(item_kind.loc(), item_kind.path,
+        diags.error(item_kind.loc(), item_kind.path,
                      "unsupported kind " + quoted(*k) + " in a " + kind +
                          ": a policy input must contain only NetworkPolicy objects");
       }
@@ -587,44 +595,61 @@ class PolicyReader {
 
   // networking.k8s.io/v1 NetworkPolicy. Kept when it has no error and its
   // namespace/name is new.
-  void read_policy(const YamlAt& at, bool in_typed_list) {
-    size_t errors_before = diags_.error_count();
+  void read_policy(const YamlAt& at, bool in_typed_list, Diagnostics& diags) {
+    size_t errors_before = diags.error_count();
     Policy policy;
     policy.loc = at.loc();
-    check_map(at, {"apiVersion", "kind", "metadata", "spec", "status"}, diags_);
+    check_map(at, {"apiVersion", "kind", "metadata", "spec", "status"}, diags);
     YamlAt version = at.field("apiVersion");
     if (!in_typed_list || version.present())
-      check_api_version(version, "NetworkPolicy", {kPolicyApiVersion}, diags_);
-    read_metadata(at.field("metadata"), policy, diags_);
-    bool unique = policy.name.empty() || check_unique(at, policy);
-    read_spec(at.field("spec"), policy, diags_);
-    if (unique && diags_.error_count() == errors_before) policies_.push_back(std::move(policy));
+      check_api_version(version, "NetworkPolicy", {kPolicyApiVersion}, diags);
+    read_metadata(at.field("metadata"), policy, diags);
+    bool unique = policy.name.empty() || check_unique(at, policy, diags);
+    read_spec(at.field("spec"), policy, diags);
+    if (unique && diags.error_count() == errors_before) policies_.push_back(std::move(policy));
   }
 
   // Records the namespace/name of a policy; reports it when seen before.
-  bool check_unique(const YamlAt& at, const Policy& policy) {
+  bool check_unique(const YamlAt& at, const Policy& policy, Diagnostics& diags) {
     YamlAt name = at.field("metadata").field("name");
     auto [it, inserted] = seen_.try_emplace({policy.ns, policy.name}, name.loc());
     if (inserted) return true;
-    diags_.error(name.loc(), name.path,
+    diags.error(name.loc(), name.path,
                  "duplicate NetworkPolicy " + policy.ns + "/" + policy.name +
                      ", first defined at " + format_loc(it->second));
     return false;
   }
 
-  Diagnostics& diags_;
   std::vector<Policy> policies_;
   std::map<std::pair<std::string, std::string>, SourceLoc> seen_;
 };
 
+// Appends the diagnostics of one document to `out` in source order, the
+// order a reader of the file expects, whatever order the checks ran in.
+void append_in_source_order(const Diagnostics& doc, Diagnostics& out) {
+  std::vector<Diagnostic> items = doc.items();
+  std::stable_sort(items.begin(), items.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.loc.line, a.loc.col) < std::tie(b.loc.line, b.loc.col);
+  });
+  for (auto& d : items) {
+    switch (d.severity) {
+      case Severity::Error: out.error(d.loc, std::move(d.field), std::move(d.message)); break;
+      case Severity::Warning: out.warning(d.loc, std::move(d.field), std::move(d.message)); break;
+      case Severity::Note: out.note(d.loc, std::move(d.field), std::move(d.message)); break;
+    }
+  }
+}
+
 }  // namespace
 
 PolicySet parse_policies(const std::vector<InputFile>& files, Diagnostics& diags) {
-  PolicyReader reader(diags);
+  PolicyReader reader;
   for (const auto& file : files) {
     for (const auto& doc : load_documents(file, diags)) {
       if (doc.IsNull()) continue;  // an empty document ("---" alone, comments)
-      reader.read_document(YamlAt{doc, file.name, ""});
+      Diagnostics doc_diags;
+      reader.read_document(YamlAt{doc, file.name, ""}, doc_diags);
+      append_in_source_order(doc_diags, diags);
     }
   }
   return std::move(reader).finish();

@@ -51,7 +51,9 @@ YamlAt YamlAt::field(const std::string& name) const {
 }
 
 YamlAt YamlAt::item(size_t index) const {
-  return {node[index], file, path + "[" + std::to_string(index) + "]", intro_of(*this)};
+  YAML::Node n = node[index];
+  std::string child_path = path + "[" + std::to_string(index) + "]";
+  return {n, file, child_path, n.IsNull() ? intro_of(*this) : n};
 }
 
 static const char* kind_name(const YAML::Node& n) {
