@@ -1,5 +1,6 @@
 #include "compiler/yaml_util.h"
 
+#include <cctype>
 #include <set>
 
 namespace netpolc {
@@ -26,21 +27,33 @@ SourceLoc loc_of(const YAML::Node& node, const std::string& file) {
   return loc;
 }
 
-YamlAt YamlAt::field(const std::string& key) const {
-  YamlAt out{YAML::Node(), file, path.empty() ? key : path + "." + key};
+SourceLoc YamlAt::loc() const {
+  SourceLoc own = loc_of(node, file);
+  if (own.line > 0 && !node.IsNull()) return own;
+  SourceLoc intro = loc_of(key, file);
+  return intro.line > 0 ? intro : own;
+}
+
+// What introduced `at`, to stand for its children that have no position.
+static YAML::Node intro_of(const YamlAt& at) {
+  return loc_of(at.key, at.file).line > 0 ? at.key : at.node;
+}
+
+YamlAt YamlAt::field(const std::string& name) const {
+  std::string child_path = path.empty() ? name : path + "." + name;
   if (node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      if (it->first.IsScalar() && it->first.Scalar() == key) {
-        out.node = it->second;
-        break;
-      }
+      if (it->first.IsScalar() && it->first.Scalar() == name)
+        return {it->second, file, child_path, it->first};
     }
   }
-  return out;
+  return {YAML::Node(), file, child_path, intro_of(*this)};
 }
 
 YamlAt YamlAt::item(size_t index) const {
-  return {node[index], file, path + "[" + std::to_string(index) + "]"};
+  YAML::Node n = node[index];
+  std::string child_path = path + "[" + std::to_string(index) + "]";
+  return {n, file, child_path, n.IsNull() ? intro_of(*this) : n};
 }
 
 static const char* kind_name(const YAML::Node& n) {
@@ -97,6 +110,72 @@ std::optional<std::string> read_string(const YamlAt& at, Diagnostics& diags) {
   return at.node.Scalar();
 }
 
+const char* plain_scalar_type(const std::string& text) {
+  static const char* const kNulls[] = {"", "~", "null", "Null", "NULL"};
+  static const char* const kBools[] = {"y",    "Y",    "yes",   "Yes",   "YES",   "true",
+                                       "True", "TRUE", "on",    "On",    "ON",    "n",
+                                       "N",    "no",   "No",    "NO",    "false", "False",
+                                       "FALSE", "off", "Off",   "OFF"};
+  static const char* const kFloats[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
+                                        "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"};
+  for (const char* n : kNulls)
+    if (text == n) return "null";
+  for (const char* b : kBools)
+    if (text == b) return "a boolean";
+  for (const char* f : kFloats)
+    if (text == f) return "a number";
+  // Integers (decimal, 0x, 0o, 0b) and floats, with '_' allowed as in YAML 1.1.
+  std::string s;
+  for (char c : text)
+    if (c != '_') s += c;
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  auto all = [&](size_t from, auto pred) {
+    if (from >= s.size()) return false;
+    for (size_t j = from; j < s.size(); ++j)
+      if (!pred(s[j])) return false;
+    return true;
+  };
+  auto dec = [](char c) { return c >= '0' && c <= '9'; };
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  auto oct = [](char c) { return c >= '0' && c <= '7'; };
+  auto bin = [](char c) { return c == '0' || c == '1'; };
+  if (s.size() > i + 2 && s[i] == '0') {
+    char base = s[i + 1];
+    if ((base == 'x' || base == 'X') && all(i + 2, hex)) return "a number";
+    if ((base == 'o' || base == 'O') && all(i + 2, oct)) return "a number";
+    if ((base == 'b' || base == 'B') && all(i + 2, bin)) return "a number";
+  }
+  // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+  size_t j = i, int_digits = 0, frac_digits = 0;
+  while (j < s.size() && dec(s[j])) ++j, ++int_digits;
+  if (j < s.size() && s[j] == '.') {
+    ++j;
+    while (j < s.size() && dec(s[j])) ++j, ++frac_digits;
+    if (int_digits == 0 && frac_digits == 0) return nullptr;
+  } else if (int_digits == 0) {
+    return nullptr;
+  }
+  if (j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
+    ++j;
+    if (j < s.size() && (s[j] == '-' || s[j] == '+')) ++j;
+    if (!all(j, dec)) return nullptr;
+    j = s.size();
+  }
+  return j == s.size() ? "a number" : nullptr;
+}
+
+std::optional<std::string> read_api_string(const YamlAt& at, Diagnostics& diags) {
+  if (at.node.IsScalar() && at.node.Tag() == "?") {  // "?": a plain, unquoted scalar
+    const std::string& s = at.node.Scalar();
+    if (const char* type = plain_scalar_type(s)) {
+      diags.error(at.loc(), at.path, std::string("expected a string, found ") + type + " " + s +
+                                         " (quote it: \"" + s + "\")");
+      return std::nullopt;
+    }
+  }
+  return read_string(at, diags);
+}
+
 std::optional<int64_t> read_int(const YamlAt& at, Diagnostics& diags) {
   if (at.node.IsScalar() && at.node.Tag() != "!") {  // "!" marks a quoted scalar
     const std::string& s = at.node.Scalar();
@@ -123,8 +202,10 @@ std::optional<bool> read_bool(const YamlAt& at, Diagnostics& diags) {
   return std::nullopt;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
-    const YamlAt& at, Diagnostics& diags) {
+using StringReader = std::optional<std::string> (*)(const YamlAt&, Diagnostics&);
+
+static std::optional<std::vector<std::pair<std::string, std::string>>> read_map_of(
+    const YamlAt& at, Diagnostics& diags, StringReader read_value) {
   std::vector<std::pair<std::string, std::string>> out;
   if (at.node.IsNull()) return out;
   if (!at.node.IsMap()) {
@@ -140,13 +221,13 @@ std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
       continue;
     }
     std::string key = it->first.Scalar();
-    YamlAt v{it->second, at.file, at.path + "." + key};
+    YamlAt v{it->second, at.file, at.path + "." + key, it->first};
     if (!seen.insert(key).second) {
       diags.error(loc_of(it->first, at.file), v.path, "duplicate field \"" + key + "\"");
       ok = false;
       continue;
     }
-    auto s = read_string(v, diags);
+    auto s = read_value(v, diags);
     if (!s) {
       ok = false;
       continue;
@@ -155,6 +236,16 @@ std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
   }
   if (!ok) return std::nullopt;
   return out;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
+    const YamlAt& at, Diagnostics& diags) {
+  return read_map_of(at, diags, read_string);
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> read_api_string_map(
+    const YamlAt& at, Diagnostics& diags) {
+  return read_map_of(at, diags, read_api_string);
 }
 
 SourceLoc key_loc(const YamlAt& at, const std::string& key) {

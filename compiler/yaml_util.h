@@ -29,15 +29,22 @@ std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags);
 // scalar's text.
 SourceLoc loc_of(const YAML::Node& node, const std::string& file);
 
-// The place a reader is at: the node, its file and its field path.
+// The place a reader is at: the node, its file and its field path. Make new
+// ones rather than assigning over old ones: assigning a YAML::Node that
+// already refers to a document node writes through into the document.
 struct YamlAt {
   YAML::Node node;
   std::string file;
   std::string path;  // "spec.egress[0]"; empty at the document root
+  // Where the node was introduced: its key in the parent map, or for an
+  // absent field or a list item what introduced the parent. Set by field()
+  // and item(); loc() falls back to it when the node has no position of its
+  // own (an absent field, or a null that yaml-cpp places at the next token).
+  YAML::Node key = YAML::Node();
 
-  SourceLoc loc() const { return loc_of(node, file); }
-  // The child `key` of a map ("" path joining handled), undefined node when absent.
-  YamlAt field(const std::string& key) const;
+  SourceLoc loc() const;
+  // The child `name` of a map ("" path joining handled), a null node when absent.
+  YamlAt field(const std::string& name) const;
   YamlAt item(size_t index) const;
   bool present() const { return node.IsDefined() && !node.IsNull(); }
 };
@@ -50,11 +57,22 @@ bool check_sequence(const YamlAt& at, Diagnostics& diags);
 
 // Typed scalars. Each reports a diagnostic and returns nullopt on a wrong type.
 std::optional<std::string> read_string(const YamlAt& at, Diagnostics& diags);
+// A string as the API server sees it after kubectl turned the YAML into JSON:
+// a plain scalar that YAML 1.1 reads as a number, a boolean or null (80, 1.5,
+// true, yes, on, ~) is not a string; the diagnostic says to quote it.
+std::optional<std::string> read_api_string(const YamlAt& at, Diagnostics& diags);
 std::optional<int64_t> read_int(const YamlAt& at, Diagnostics& diags);
 std::optional<bool> read_bool(const YamlAt& at, Diagnostics& diags);
 // A map of string to string (labels, matchLabels).
 std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
     const YamlAt& at, Diagnostics& diags);
+// The same, with values read by read_api_string.
+std::optional<std::vector<std::pair<std::string, std::string>>> read_api_string_map(
+    const YamlAt& at, Diagnostics& diags);
+
+// What YAML 1.1 (the YAML of kubectl) makes of a plain scalar that is not a
+// string: "a number", "a boolean" or "null"; nullptr for a string.
+const char* plain_scalar_type(const std::string& text);
 
 // The location of the key `key` inside map `at` (for errors about a field as a
 // whole), or of the map itself when the key is absent.
