@@ -451,9 +451,8 @@ void read_status_ips(const YamlAt& status, PodDraft& d, Diagnostics& diags) {
   if (single.present()) single_ip = read_ip(single, diags);
 
   YamlAt list = status.field("podIPs");
-  bool have_list = list.present() && list.node.size() > 0;
   if (list.present() && !check_sequence(list, diags)) return;
-  if (!have_list) {
+  if (!list.present() || list.node.size() == 0) {
     if (single_ip) add_pod_ip(d, *single_ip, single.loc(), single.path, diags);
     return;
   }
@@ -523,7 +522,7 @@ std::vector<Entry> map_entries(const YamlAt& at, Diagnostics& diags) {
       diags.error(loc, at.path, "object keys must be strings");
       continue;
     }
-    const std::string& key = it->first.Scalar();
+    std::string key = it->first.Scalar();
     out.push_back({key, loc, {it->second, at.file, entry_path(at.path, key)}});
   }
   return out;
@@ -696,8 +695,8 @@ void read_inventory(const YamlAt& doc, Diagnostics& diags, ClusterBuilder& out) 
 
 constexpr const char* kInventoryApi = "netpolc/v1";
 
-void read_object(const YamlAt& obj, const std::string& default_kind, Diagnostics& diags,
-                 ClusterBuilder& out);
+void read_object(const YamlAt& obj, const std::string& default_kind, bool in_list,
+                 Diagnostics& diags, ClusterBuilder& out);
 
 // The items of a List, NamespaceList or PodList. Items of a typed list may
 // omit their kind (the API server's lists do).
@@ -705,13 +704,20 @@ void read_items(const YamlAt& list, const std::string& item_kind, Diagnostics& d
                 ClusterBuilder& out) {
   YamlAt items = list.field("items");
   if (!items.present() || !check_sequence(items, diags)) return;
-  for (size_t i = 0; i < items.node.size(); ++i) read_object(items.item(i), item_kind, diags, out);
+  for (size_t i = 0; i < items.node.size(); ++i)
+    read_object(items.item(i), item_kind, true, diags, out);
+}
+
+bool is_list_kind(const std::string& kind) {
+  return kind == "List" || kind == "NamespaceList" || kind == "PodList";
 }
 
 // Any object of a snapshot: what is not a Namespace, a Pod, a list of them or
-// an inventory (Services, Deployments, Nodes, ...) is skipped.
-void read_object(const YamlAt& obj, const std::string& default_kind, Diagnostics& diags,
-                 ClusterBuilder& out) {
+// an inventory (Services, Deployments, Nodes, ...) is skipped. kubectl never
+// nests lists, and refusing to keeps a self-referencing YAML alias
+// (`&l {kind: List, items: [*l]}`) from recursing forever.
+void read_object(const YamlAt& obj, const std::string& default_kind, bool in_list,
+                 Diagnostics& diags, ClusterBuilder& out) {
   if (!expect_object(obj, diags)) return;
   YamlAt kind_at = obj.field("kind");
   YamlAt api_at = obj.field("apiVersion");
@@ -740,6 +746,10 @@ void read_object(const YamlAt& obj, const std::string& default_kind, Diagnostics
       read_inventory(obj, diags, out);
     return;
   }
+  if (in_list && is_list_kind(*kind)) {
+    diags.error(kind_at.loc(), kind_at.path, "a " + *kind + " cannot be an item of a list");
+    return;
+  }
   if (*kind == "List") return read_items(obj, "", diags, out);
   if (*kind == "NamespaceList") return read_items(obj, "Namespace", diags, out);
   if (*kind == "PodList") return read_items(obj, "Pod", diags, out);
@@ -761,7 +771,7 @@ Cluster parse_snapshot(const std::vector<InputFile>& files, Diagnostics& diags) 
   for (const InputFile& file : files) {
     for (const YAML::Node& doc : load_documents(file, diags)) {
       if (doc.IsNull()) continue;  // an empty document: "---" at the end, a comment
-      read_object({doc, file.name, ""}, "", diags, out);
+      read_object({doc, file.name, ""}, "", false, diags, out);
     }
   }
   return out.finish();

@@ -60,7 +60,7 @@ bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnost
   }
   std::set<std::string> seen;
   for (auto it = at.node.begin(); it != at.node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    const YAML::Node k = it->first;  // a copy: `it->first` lives in a temporary
     std::string key = k.IsScalar() ? k.Scalar() : std::string();
     std::string path = at.path.empty() ? key : at.path + "." + key;
     SourceLoc loc = loc_of(k, at.file);
