@@ -299,10 +299,13 @@ void ClusterBuilder::add_implicit_namespaces() {
 void ClusterBuilder::check_shared_addresses() {
   std::stable_sort(ip_owners_.begin(), ip_owners_.end(),
                    [](const IpOwner& a, const IpOwner& b) { return a.ip < b.ip; });
-  for (size_t i = 1; i < ip_owners_.size(); ++i) {
-    const IpOwner& a = ip_owners_[i - 1];
+  for (size_t i = 1, first = 0; i < ip_owners_.size(); ++i) {
+    if (ip_owners_[i].ip != ip_owners_[first].ip) {
+      first = i;
+      continue;
+    }
+    const IpOwner& a = ip_owners_[first];
     const IpOwner& b = ip_owners_[i];
-    if (a.ip != b.ip) continue;
     const Pod& pa = cluster_.pods[a.pod];
     const Pod& pb = cluster_.pods[b.pod];
     diags_.error(b.loc, b.path,
@@ -448,7 +451,8 @@ void read_containers(const YamlAt& list, bool init, PodDraft& d, Diagnostics& di
 void read_status_ips(const YamlAt& status, PodDraft& d, Diagnostics& diags) {
   YamlAt single = status.field("podIP");
   std::optional<IpAddr> single_ip;
-  if (single.present()) single_ip = read_ip(single, diags);
+  bool single_empty = single.node.IsScalar() && single.node.Scalar().empty();  // "" is unset
+  if (single.present() && !single_empty) single_ip = read_ip(single, diags);
 
   YamlAt list = status.field("podIPs");
   if (list.present() && !check_sequence(list, diags)) return;

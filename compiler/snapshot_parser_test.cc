@@ -277,6 +277,10 @@ TEST_CASE("status.podIPs gives the addresses, status.podIP only when podIPs is a
       kind: Pod
       metadata: {name: none, namespace: x}
       status: {phase: Pending}
+    - apiVersion: v1
+      kind: Pod
+      metadata: {name: unset, namespace: x}
+      status: {podIP: ""}
   )");
   CHECK(r.diagnostics == "");
   CHECK(describe(r.cluster) ==
@@ -284,7 +288,8 @@ TEST_CASE("status.podIPs gives the addresses, status.podIP only when podIPs is a
         "pod x/dual {} 10.0.0.2 fd00::2\n"
         "pod x/empty-list {} 10.0.0.3\n"
         "pod x/none {} Pending\n"
-        "pod x/old {} 10.0.0.1\n");
+        "pod x/old {} 10.0.0.1\n"
+        "pod x/unset {}\n");
 }
 
 TEST_CASE("status.podIP that disagrees with status.podIPs[0] is an error") {
@@ -614,6 +619,23 @@ TEST_CASE("two enforced pods with one address are an error naming both") {
         "^~~~~~~~\n");
 }
 
+TEST_CASE("a third pod with a shared address is reported against the first") {
+  Parsed r = parse(R"(
+    apiVersion: netpolc/v1
+    kind: Inventory
+    namespaces: {x: {}}
+    pods:
+      x/a: {ips: [10.0.0.1]}
+      x/b: {ips: [10.0.0.1]}
+      x/c: {ips: [10.0.0.1]}
+  )");
+  CHECK(r.errors == 2);
+  CHECK(r.diagnostics.find("pods \"x/b\" and \"x/a\" both have the address 10.0.0.1") !=
+        std::string::npos);
+  CHECK(r.diagnostics.find("pods \"x/c\" and \"x/a\" both have the address 10.0.0.1") !=
+        std::string::npos);
+}
+
 TEST_CASE("finished and hostNetwork pods may share an address with others") {
   Parsed r = parse(R"(
     apiVersion: v1
@@ -688,6 +710,21 @@ TEST_CASE("a list inside a list is an error, so a self-referencing alias cannot 
         "snap.yaml:1:36: error: items[1].kind: a PodList cannot be an item of a list\n"
         " 1 | &l {kind: List, items: [*l, {kind: PodList, items: []}]}\n"
         "   |                                    ^~~~~~~\n");
+}
+
+TEST_CASE("a stray comma at the top level is a syntax error, not an endless loop") {
+  // yaml-cpp 0.7's LoadAll never returns on these (jbeder/yaml-cpp#1040).
+  Parsed r = parse_files({{"a.yaml", "- a\n,\n"}, {"b.yaml", ","}, {"c.yaml", "kind: Pod\n---\n, x\n"}});
+  CHECK(r.diagnostics ==
+        "a.yaml:2:1: error: invalid YAML: unexpected \",\"\n"
+        " 2 | ,\n"
+        "   | ^\n"
+        "b.yaml:1:1: error: invalid YAML: unexpected \",\"\n"
+        " 1 | ,\n"
+        "   | ^\n"
+        "c.yaml:3:1: error: invalid YAML: unexpected \",\"\n"
+        " 3 | , x\n"
+        "   | ^\n");
 }
 
 TEST_CASE("a YAML syntax error names the file and position") {
