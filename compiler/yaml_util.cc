@@ -1,12 +1,63 @@
 #include "compiler/yaml_util.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <cctype>
+#include <optional>
 #include <set>
+#include <sstream>
 
 namespace netpolc {
 
+namespace {
+
+// Sees where each document starts, and nothing else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7 loops forever, allocating, when a document would start with a
+// token that cannot start a node (a lone "," at the top level): every call to
+// HandleNextDocument yields an empty document at the same place
+// (jbeder/yaml-cpp#1040, fixed upstream in 2024). Returns that place, found by
+// one pass over the events before YAML::LoadAll is trusted with the text.
+std::optional<YAML::Mark> find_endless_document(const std::string& text) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  int previous = -1;
+  while (parser.HandleNextDocument(starts)) {
+    if (starts.start.pos == previous) return starts.start;
+    previous = starts.start.pos;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags) {
   try {
+    if (auto mark = find_endless_document(in.text)) {
+      SourceLoc loc{in.name, mark->line + 1, mark->column + 1, 1};
+      size_t pos = size_t(mark->pos);
+      std::string what = pos < in.text.size() ? "\"" + in.text.substr(pos, 1) + "\"" : "end";
+      diags.error(loc, "", "invalid YAML: unexpected " + what);
+      return {};
+    }
     return YAML::LoadAll(in.text);
   } catch (const YAML::Exception& e) {
     SourceLoc loc{in.name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
@@ -73,7 +124,7 @@ bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnost
   }
   std::set<std::string> seen;
   for (auto it = at.node.begin(); it != at.node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    const YAML::Node k = it->first;  // a copy: `it->first` lives in a temporary
     std::string key = k.IsScalar() ? k.Scalar() : std::string();
     std::string path = at.path.empty() ? key : at.path + "." + key;
     SourceLoc loc = loc_of(k, at.file);
