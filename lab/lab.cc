@@ -18,6 +18,7 @@ constexpr const char kGatewayV4[] = "169.254.1.1";
 constexpr const char kGatewayV6[] = "fe80::1";
 constexpr size_t kMaxHosts = 4096;  // the MACs below have room for 65536
 constexpr auto kReadyTimeout = std::chrono::seconds(3);
+constexpr auto kReadyRetry = std::chrono::milliseconds(20);
 
 constexpr const char* kAllowedRanges[] = {
     "10.244.0.0/16", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
@@ -189,8 +190,10 @@ std::unique_ptr<Lab> Lab::create(const LabSpec& spec, std::string* error, const 
   }
   if (stop_here()) return nullptr;
 
-  // 5. Ready: the node reaches every host address. This waits out the links'
-  //    carrier and proves both directions of every veth before anyone probes.
+  // 5. Ready: the node reaches every host address. A link is only usable
+  //    once the kernel has noticed its carrier, a moment after `ip` is done,
+  //    so the pings repeat until each is answered. This proves both
+  //    directions of every veth before anyone probes.
   lab->engine_ = std::make_unique<ProbeEngine>();
   std::vector<Flow> pings;
   std::vector<std::string> what;
@@ -200,12 +203,22 @@ std::unique_ptr<Lab> Lab::create(const LabSpec& spec, std::string* error, const 
       what.push_back(spec.hosts[i].id + " " + format_ip(ip));
     }
   }
-  std::vector<ProbeResult> ready = lab->engine_->run(pings, kReadyTimeout);
-  for (size_t k = 0; k < ready.size(); ++k) {
-    if (!ready[k].connected()) {
-      *error = "the node cannot reach " + what[k] + ": " + ready[k].detail;
-      return nullptr;
+  auto give_up = std::chrono::steady_clock::now() + kReadyTimeout;
+  while (!pings.empty()) {
+    std::vector<ProbeResult> ready = lab->engine_->run(pings, kReadyRetry);
+    std::vector<Flow> again;
+    std::vector<std::string> again_what;
+    for (size_t k = 0; k < ready.size(); ++k) {
+      if (ready[k].connected()) continue;
+      if (ready[k].outcome != ProbeOutcome::Timeout || std::chrono::steady_clock::now() > give_up) {
+        *error = "the node cannot reach " + what[k] + ": " + ready[k].detail;
+        return nullptr;
+      }
+      again.push_back(pings[k]);
+      again_what.push_back(what[k]);
     }
+    pings = std::move(again);
+    what = std::move(again_what);
   }
   if (stop_here()) return nullptr;
   return lab;
