@@ -266,27 +266,29 @@ bool ProbeEngine::serve(int netns_fd, uint16_t port, std::string* error) {
     *error = in.error();
     return false;
   }
+  std::vector<Responder> made;
+  auto fail = [&](const std::string& what) {
+    *error = what + ": " + strerror(errno);
+    for (const Responder& r : made) close(r.fd);
+    return false;
+  };
   for (Family family : {Family::V4, Family::V6}) {
     for (bool tcp : {true, false}) {
       int fd = socket(domain_of(family), (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0) {
-        *error = std::string("responder socket: ") + strerror(errno);
-        return false;
-      }
-      responders_.push_back({fd, tcp});
+      if (fd < 0) return fail("responder socket");
+      made.push_back({fd, tcp});
       set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1);
       if (family == Family::V6) set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
       if (!tcp) set_int_option(fd, SOL_SOCKET, SO_RCVBUFFORCE, kBufferBytes);
       sockaddr_storage ss;
       socklen_t len = to_sockaddr(IpAddr{family, 0}, port, &ss);
-      if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || (tcp && listen(fd, SOMAXCONN) != 0)) {
-        *error = std::string("responder on ") + (tcp ? "tcp" : "udp") + " port " +
-                 std::to_string(port) + ": " + strerror(errno);
-        return false;
-      }
+      if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || (tcp && listen(fd, SOMAXCONN) != 0))
+        return fail(std::string("responder on ") + kind_name(tcp ? ProbeKind::TCP : ProbeKind::UDP) + " port " +
+                    std::to_string(port));
     }
   }
-  served_[{netns_fd, port}] = true;
+  responders_.insert(responders_.end(), made.begin(), made.end());
+  served_.insert({netns_fd, port});
   return true;
 }
 

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -90,7 +91,7 @@ class ProbeEngine {
   bool bind_fresh_port(int fd, int src_netns_fd, Family family, std::string* error);
 
   std::vector<Responder> responders_;
-  std::map<std::pair<int, uint16_t>, bool> served_;  // (netns fd, port)
+  std::set<std::pair<int, uint16_t>> served_;  // (netns fd, port)
   std::map<int, uint32_t> next_port_;                // per source namespace
   uint32_t next_echo_id_ = 0;
   uint32_t runs_ = 0;
