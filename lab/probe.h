@@ -64,9 +64,9 @@ struct Flow {
 };
 
 // Owns the responders (kept between runs) and the counters that make every
-// probe's source port / echo identifier fresh. Not thread-safe: one run at a
-// time. Must outlive no namespace it serves in: destroy it before deleting
-// them (it only holds sockets, which keep a namespace alive, not named).
+// probe's source port and echo identifier fresh. One run at a time. Its
+// sockets keep the namespaces they live in alive: destroy the engine before
+// deleting those.
 class ProbeEngine {
  public:
   ProbeEngine() = default;
@@ -83,21 +83,20 @@ class ProbeEngine {
   std::vector<ProbeResult> run(const std::vector<Flow>& flows, std::chrono::milliseconds timeout);
 
  private:
+  class Run;  // one call of run(): its sockets and its event loop (probe.cc)
   struct Responder {
     int fd;
     bool tcp;
   };
-  // Binds a fresh source port for a TCP or UDP probe socket.
+  // Binds a TCP or UDP probe socket to a source port this engine has not
+  // handed out before in that namespace (until the range wraps).
   bool bind_fresh_port(int fd, int src_netns_fd, Family family, std::string* error);
 
   std::vector<Responder> responders_;
   std::set<std::pair<int, uint16_t>> served_;  // (netns fd, port)
-  std::map<int, uint32_t> next_port_;                // per source namespace
-  uint32_t next_echo_id_ = 0;
+  std::map<int, uint32_t> next_port_;          // per source namespace
+  uint16_t next_echo_id_ = 0;
   uint32_t runs_ = 0;
 };
-
-// The RFC 1071 Internet checksum (exposed for tests).
-uint16_t internet_checksum(const uint8_t* data, size_t len);
 
 }  // namespace netpolc::lab
