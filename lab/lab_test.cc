@@ -272,6 +272,25 @@ table inet lab_test {
   CHECK(out == "");
 }
 
+TEST_CASE("iptables rules in the node take effect as well") {
+  if (!lab_available()) return;
+  std::unique_ptr<Lab> lab = make_lab();
+  std::string out;
+  bool v4 = lab->run_in(lab->node_netns(), {"iptables-restore"},
+                        "*filter\n-A FORWARD -d 10.244.1.11/32 -p tcp --dport 80 -j DROP\nCOMMIT\n", &out);
+  INFO(out);
+  REQUIRE(v4);
+  bool v6 = lab->run_in(lab->node_netns(), {"ip6tables-restore"},
+                        "*filter\n-A FORWARD -s fd00::2:12/128 -p udp -j DROP\nCOMMIT\n", &out);
+  INFO(out);
+  REQUIRE(v6);
+  expect_outcomes(*lab, every_probe(4), [](const Probe& p) {
+    bool tcp80_to_b_v4 = p.family == Family::V4 && p.kind == ProbeKind::TCP && p.port == 80 && is_to(p, B);
+    bool udp_from_c_v6 = p.family == Family::V6 && p.kind == ProbeKind::UDP && (p.from == C || p.to == C);
+    return connected_unless(tcp80_to_b_v4 || udp_from_c_v6);
+  });
+}
+
 TEST_CASE("labs are independent: two at once, and one after another") {
   if (!lab_available()) return;
   std::unique_ptr<Lab> first = make_lab();
