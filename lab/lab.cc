@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <iterator>
 #include <set>
 
 #include "lab/cleanup.h"
@@ -145,74 +146,86 @@ std::unique_ptr<Lab> Lab::create(const LabSpec& spec, std::string* error, const 
   std::string prefix = next_lab_prefix();
   lab->names_.push_back(prefix + "node");
   for (size_t i = 0; i < spec.hosts.size(); ++i) lab->names_.push_back(prefix + "h" + std::to_string(i));
-  // From here on, returning nullptr destroys `lab`, which deletes every name.
-  int stage = 0;
-  auto stop_here = [&] {
-    if (++stage != options.fail_after_stage) return false;
-    *error = "failing after build stage " + std::to_string(stage) + " as asked";
-    return true;
-  };
-
-  // 1. Namespaces.
-  if (!create_named_netns(lab->names_, error)) return nullptr;
-  for (const std::string& name : lab->names_) {
-    lab->netns_.push_back(NetnsFd::open_named(name, error));
-    if (!lab->netns_.back().valid()) return nullptr;
-  }
-  if (stop_here()) return nullptr;
-
-  // 2. Sysctls, before any interface exists so that "default" applies to all.
-  for (size_t n = 0; n < lab->names_.size(); ++n) {
-    if (!write_sysctls(lab->netns_[n].get(), kCommonSysctls, error)) return nullptr;
-    if (n == 0 && !write_sysctls(lab->netns_[n].get(), kNodeSysctls, error)) return nullptr;
-  }
-  if (stop_here()) return nullptr;
-
-  // 3. The node: every veth pair (made inside the lab, never in the caller's
-  //    namespace), its gateway addresses, routes and neighbours.
-  CommandResult node = run_command({{"ip", "-batch", "-"}, node_script(spec, lab->names_), lab->netns_[0].get()});
-  if (!node.ok) {
-    *error = "configuring the node failed: " + node.output;
-    return nullptr;
-  }
-  if (stop_here()) return nullptr;
-
-  // 4. The hosts, all at once.
-  std::vector<Command> hosts;
-  for (size_t i = 0; i < spec.hosts.size(); ++i)
-    hosts.push_back({{"ip", "-batch", "-"}, host_script(spec.hosts[i], i), lab->netns_[i + 1].get()});
-  std::vector<CommandResult> done = run_commands(hosts);
-  for (size_t i = 0; i < done.size(); ++i) {
-    if (!done[i].ok) {
-      *error = "configuring host " + std::to_string(i) + " '" + spec.hosts[i].id + "' failed: " + done[i].output;
+  // A stage that fails sets *error; returning nullptr then destroys the
+  // half-built lab, which deletes every namespace name it has.
+  using Stage = bool (Lab::*)(std::string*);
+  const Stage stages[] = {&Lab::make_namespaces, &Lab::set_sysctls, &Lab::wire_node, &Lab::wire_hosts,
+                          &Lab::wait_until_ready};
+  for (int k = 0; k < int(std::size(stages)); ++k) {
+    if (!(lab.get()->*stages[k])(error)) return nullptr;
+    if (k + 1 == options.fail_after_stage) {
+      *error = "failing after build stage " + std::to_string(k + 1) + " as asked";
       return nullptr;
     }
   }
-  if (stop_here()) return nullptr;
+  return lab;
+}
 
-  // 5. Ready: the node reaches every host address. A link is only usable
-  //    once the kernel has noticed its carrier, a moment after `ip` is done,
-  //    so the pings repeat until each is answered. This proves both
-  //    directions of every veth before anyone probes.
-  lab->engine_ = std::make_unique<ProbeEngine>();
+bool Lab::make_namespaces(std::string* error) {
+  if (!create_named_netns(names_, error)) return false;
+  for (const std::string& name : names_) {
+    netns_.push_back(NetnsFd::open_named(name, error));
+    if (!netns_.back().valid()) return false;
+  }
+  return true;
+}
+
+// Before any interface exists, so that the "default" settings apply to all.
+bool Lab::set_sysctls(std::string* error) {
+  for (size_t n = 0; n < netns_.size(); ++n) {
+    if (!write_sysctls(netns_[n].get(), kCommonSysctls, error)) return false;
+    if (n == 0 && !write_sysctls(netns_[n].get(), kNodeSysctls, error)) return false;
+  }
+  return true;
+}
+
+// Every veth pair (made inside the lab, never in the caller's namespace), the
+// node's gateway addresses, routes and neighbours.
+bool Lab::wire_node(std::string* error) {
+  CommandResult r = run_command({{"ip", "-batch", "-"}, node_script(spec_, names_), netns_[0].get()});
+  if (!r.ok) *error = "configuring the node failed: " + r.output;
+  return r.ok;
+}
+
+// Every host at once: one `ip` per namespace.
+bool Lab::wire_hosts(std::string* error) {
+  std::vector<Command> commands;
+  for (size_t i = 0; i < spec_.hosts.size(); ++i)
+    commands.push_back({{"ip", "-batch", "-"}, host_script(spec_.hosts[i], i), netns_[i + 1].get()});
+  std::vector<CommandResult> results = run_commands(commands);
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok) {
+      *error = "configuring host " + std::to_string(i) + " '" + spec_.hosts[i].id + "' failed: " + results[i].output;
+      return false;
+    }
+  }
+  return true;
+}
+
+// The node pings every host address. A link only carries traffic once the
+// kernel has noticed its carrier, a moment after `ip` is done, so the pings
+// repeat until each is answered. This proves both directions of every veth
+// before anyone probes.
+bool Lab::wait_until_ready(std::string* error) {
+  engine_ = std::make_unique<ProbeEngine>();
   std::vector<Flow> pings;
   std::vector<std::string> what;
-  for (size_t i = 0; i < spec.hosts.size(); ++i) {
-    for (const IpAddr& ip : spec.hosts[i].ips) {
-      pings.push_back({lab->netns_[0].get(), ip, ProbeKind::ICMP, 0});
-      what.push_back(spec.hosts[i].id + " " + format_ip(ip));
+  for (size_t i = 0; i < spec_.hosts.size(); ++i) {
+    for (const IpAddr& ip : spec_.hosts[i].ips) {
+      pings.push_back({netns_[0].get(), ip, ProbeKind::ICMP, 0});
+      what.push_back(spec_.hosts[i].id + " " + format_ip(ip));
     }
   }
   auto give_up = std::chrono::steady_clock::now() + kReadyTimeout;
   while (!pings.empty()) {
-    std::vector<ProbeResult> ready = lab->engine_->run(pings, kReadyRetry);
+    std::vector<ProbeResult> ready = engine_->run(pings, kReadyRetry);
     std::vector<Flow> again;
     std::vector<std::string> again_what;
     for (size_t k = 0; k < ready.size(); ++k) {
       if (ready[k].connected()) continue;
       if (ready[k].outcome != ProbeOutcome::Timeout || std::chrono::steady_clock::now() > give_up) {
         *error = "the node cannot reach " + what[k] + ": " + ready[k].detail;
-        return nullptr;
+        return false;
       }
       again.push_back(pings[k]);
       again_what.push_back(what[k]);
@@ -220,8 +233,7 @@ std::unique_ptr<Lab> Lab::create(const LabSpec& spec, std::string* error, const 
     pings = std::move(again);
     what = std::move(again_what);
   }
-  if (stop_here()) return nullptr;
-  return lab;
+  return true;
 }
 
 Lab& Lab::operator=(Lab&& other) noexcept {

@@ -68,7 +68,7 @@ class Lab {
   static std::unique_ptr<Lab> create(const LabSpec& spec, std::string* error,
                                      const LabBuildOptions& options = {});
   ~Lab();
-  Lab(Lab&& other) noexcept = default;
+  Lab(Lab&& other) noexcept { *this = std::move(other); }
   Lab& operator=(Lab&& other) noexcept;
   Lab(const Lab&) = delete;
   Lab& operator=(const Lab&) = delete;
@@ -95,6 +95,12 @@ class Lab {
 
  private:
   Lab() = default;
+  // The build stages, in order (see create()).
+  bool make_namespaces(std::string* error);
+  bool set_sysctls(std::string* error);
+  bool wire_node(std::string* error);
+  bool wire_hosts(std::string* error);
+  bool wait_until_ready(std::string* error);
   void teardown();
   const IpAddr* address(size_t host, Family family) const;
 
