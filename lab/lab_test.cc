@@ -272,6 +272,26 @@ table inet lab_test {
   CHECK(out == "");
 }
 
+TEST_CASE("a probe never rides on the conntrack entry an earlier probe left") {
+  if (!lab_available()) return;
+  std::unique_ptr<Lab> lab = make_lab();
+  std::vector<Probe> probes;
+  for (Family f : {Family::V4, Family::V6})
+    for (ProbeKind k : {ProbeKind::TCP, ProbeKind::UDP, ProbeKind::ICMP}) probes.push_back({A, B, f, k, 80});
+  expect_outcomes(*lab, probes, [](const Probe&) { return ProbeOutcome::Connected; });
+  // Established flows still pass, new ones do not: the same probes again are
+  // new flows (fresh source ports and echo identifiers), so they time out.
+  nft_or_fail(*lab, lab->node_netns(), R"(
+table inet lab_test {
+  chain forward {
+    type filter hook forward priority 0; policy drop;
+    ct state established,related accept
+  }
+}
+)");
+  expect_outcomes(*lab, probes, [](const Probe&) { return ProbeOutcome::Timeout; });
+}
+
 TEST_CASE("iptables rules in the node take effect as well") {
   if (!lab_available()) return;
   std::unique_ptr<Lab> lab = make_lab();
