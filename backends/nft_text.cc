@@ -32,6 +32,10 @@ std::string quote(std::string s) {
 
 std::string comment(const std::string& s) { return " comment " + quote(s); }
 
+std::string count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 uint64_t fnv1a(const std::string& s) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
@@ -292,12 +296,12 @@ std::string Emitter::run() {
   const std::string t = "inet " + opt_.table;
   std::string out = "#!/usr/sbin/nft -f\n";
   if (opt_.target == Target::Gateway) {
-    out += "# netpolc gateway ruleset: " + std::to_string(prog_.pod_count) + " pods, " +
-           std::to_string(prog_.policy_count) + " policies, " + std::to_string(chains.size()) + " chains\n";
+    out += "# netpolc gateway ruleset: " + count(prog_.pod_count, "pod", "pods") + ", " +
+           count(prog_.policy_count, "policy", "policies") + ", " + count(chains.size(), "chain", "chains") + "\n";
   } else {
     const Pod& pod = cluster_.pods[opt_.endpoint_pod];
     out += "# netpolc endpoint ruleset for " + pod.ns + "/" + pod.name + ": " +
-           std::to_string(prog_.policy_count) + " policies, " + std::to_string(chains.size()) + " chains\n";
+           count(prog_.policy_count, "policy", "policies") + ", " + count(chains.size(), "chain", "chains") + "\n";
   }
   out += "# `nft -f` replaces table " + t + " atomically and touches no other table.\n";
   out += "table " + t + "\ndelete table " + t + "\n\ntable " + t + " {\n";
