@@ -1,4 +1,5 @@
 // netpolc compile: inputs -> parse -> resolve -> emit -> write.
+#include <cctype>
 #include <memory>
 
 #include "backends/nft_text.h"
@@ -63,7 +64,15 @@ CommandRun setup_compile(CLI::App& sub) {
   sub.add_option("--dns-carve-out", opt->dns_carve_out, "let every pod reach the cluster DNS on 53")
       ->check(CLI::IsMember({"none", "cluster"}))
       ->capture_default_str();
-  sub.add_option("--table", opt->table, "name of the nftables table (family inet)")->capture_default_str();
+  sub.add_option("--table", opt->table, "name of the nftables table (family inet)")
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            bool ok = !name.empty() && name.size() <= 64 && std::isalpha(static_cast<unsigned char>(name[0]));
+            for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+            return ok ? "" : "a table name is a letter followed by letters, digits, '_' or '-' (at most 64)";
+          },
+          "NAME"))
+      ->capture_default_str();
   sub.add_option("-o,--output", opt->output, "output file (default: stdout)");
   return [opt] { return run_compile(*opt); };
 }

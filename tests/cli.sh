@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The command-line contract (../shared/spec/cli.md) of `netpolc compile`:
+# exit codes, nothing written on bad input, stdin and directories as inputs,
+# byte-identical output for the same inputs, and a one-pod change giving a
+# one-line diff.
+set -u
+NETPOLC=${1:-build/netpolc}
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() {  # description, then a command that must succeed
+  local what=$1
+  shift
+  if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what"; fail=$((fail + 1)); fi
+}
+lab=fixtures/clusters/seeds-lab.yaml
+np11=fixtures/seeds/np11-foo-deny-egress-dns.yaml
+
+"$NETPOLC" compile -s $lab -p $np11 -o "$tmp/a.nft"; rc=$?
+check "compile succeeds with exit 0" test $rc = 0
+check "the output file is written" test -s "$tmp/a.nft"
+"$NETPOLC" compile -s $lab -p $np11 >"$tmp/b.nft"
+check "stdout and -o give the same bytes" cmp -s "$tmp/a.nft" "$tmp/b.nft"
+"$NETPOLC" compile -s $lab -p - <$np11 | sed 's/<stdin>//' >"$tmp/c.nft"
+check "policies from stdin compile the same" cmp -s "$tmp/a.nft" "$tmp/c.nft"
+"$NETPOLC" compile -s $lab -p fixtures/e2e -o "$tmp/dir.nft" 2>/dev/null; rc=$?
+check "a directory of non-policy YAML is refused (exit 1)" test $rc = 1
+
+cp "$tmp/a.nft" "$tmp/keep.nft"
+"$NETPOLC" compile -s $lab -p fixtures/errors/bad-np11-database-no-egress.yaml -o "$tmp/a.nft" 2>"$tmp/err"; rc=$?
+check "bad input exits 1" test $rc = 1
+check "bad input leaves the old output untouched" cmp -s "$tmp/a.nft" "$tmp/keep.nft"
+check "bad input names file:line:col and field" grep -q 'bad-np11-database-no-egress.yaml:18:5: error: spec.egress\[0\].podSelector' "$tmp/err"
+"$NETPOLC" compile -s $lab -p fixtures/errors/bad-np11-database-no-egress.yaml -o "$tmp/new.nft" 2>/dev/null
+check "bad input writes no new file" test ! -e "$tmp/new.nft"
+check "no temporary file is left behind" test -z "$(ls "$tmp" | grep netpolc-tmp)"
+
+"$NETPOLC" compile -s $lab >/dev/null 2>&1; rc=$?
+check "a missing required option exits 2" test $rc = 2
+"$NETPOLC" compile -s $lab -p $np11 --no-such-flag >/dev/null 2>&1; rc=$?
+check "an unknown flag exits 2" test $rc = 2
+"$NETPOLC" compile -s $lab -p $np11 --endpoint default/nope >/dev/null 2>"$tmp/err"; rc=$?
+check "an unknown --endpoint pod exits 1" test $rc = 1
+check "an unknown --endpoint pod gets a did-you-mean" grep -q 'did you mean' "$tmp/err"
+
+# Determinism and locality: the same inputs give the same bytes; one pod more
+# gives one more map element and one more set element, nothing else.
+"$NETPOLC" compile -s $lab -p fixtures/cases -o "$tmp/seeds1.nft"
+"$NETPOLC" compile -s $lab -p fixtures/cases -o "$tmp/seeds2.nft"
+check "the same inputs give byte-identical output" cmp -s "$tmp/seeds1.nft" "$tmp/seeds2.nft"
+cat >"$tmp/one-more.yaml" <<'POD'
+apiVersion: netpolc/v1
+kind: Inventory
+pods:
+  default/foo-2:
+    labels: {app: foo}
+    ips: [10.244.1.99]
+POD
+"$NETPOLC" compile -s $lab -p $np11 -o "$tmp/before.nft"
+"$NETPOLC" compile -s $lab -s "$tmp/one-more.yaml" -p $np11 -o "$tmp/after.nft"
+changed=$(diff "$tmp/before.nft" "$tmp/after.nft" | grep -c '^[<>]')
+check "one pod added changes only its map element and the header ($changed lines)" test "$changed" = 3
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
