@@ -485,3 +485,48 @@ spec:
 )");
   CHECK(w.program.chains.size() == 2);  // y/a has http=8080, y/b has none
 }
+
+TEST_CASE("a policy selecting a hostNetwork pod gets a warning, and the pod is not enforced") {
+  Diagnostics diags;
+  Cluster c = parse_snapshot({{"cluster.yaml", kCluster}}, diags);
+  PolicySet p = parse_policies({{"p.yaml", R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: hosts, namespace: "y"}
+spec:
+  podSelector: {matchLabels: {pod: host}}
+)"}},
+                               diags);
+  Program prog = resolve(c, p, ResolveOptions{}, diags);
+  REQUIRE(diags.items().size() == 1);
+  CHECK(diags.items()[0].severity == Severity::Warning);
+  CHECK(diags.items()[0].message.find("hostNetwork pod y/host") != std::string::npos);
+  CHECK(prog.chains.empty());
+}
+
+TEST_CASE("finished pods and pods without an address are neither isolated nor peers") {
+  Diagnostics diags;
+  Cluster c = parse_snapshot({{"cluster.yaml", R"(
+apiVersion: netpolc/v1
+kind: Inventory
+namespaces: {x: {}}
+pods:
+  x/done: {labels: {app: a}, ips: [10.0.1.1], phase: Succeeded}
+  x/new: {labels: {app: a}, ips: [10.0.1.1]}
+  x/pending: {labels: {app: a}, phase: Pending}
+)"}},
+                             diags);
+  REQUIRE_FALSE(diags.has_errors());
+  PolicySet p = parse_policies({{"p.yaml", R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: x}
+spec:
+  podSelector: {}
+)"}},
+                               diags);
+  Program prog = resolve(c, p, ResolveOptions{}, diags);
+  REQUIRE(prog.ingress.size() == 1);  // only x/new, which holds 10.0.1.1 now
+  CHECK(c.pods[prog.ingress[0].pod].name == "new");
+  CHECK(prog.pod_count == 1);
+}
