@@ -36,17 +36,11 @@ std::string count(size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 // nft set and chain names may be up to 255 bytes; keep long ones unique.
 std::string bounded_name(const std::string& name) {
   if (name.size() <= 200) return name;
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(name)));
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(content_hash(name)));
   return name.substr(0, 183) + "~" + hex;
 }
 
@@ -84,18 +78,6 @@ std::string port_match(const std::vector<PortRange>& ports) {
   // Several protocols: one concatenated set (more than one item, so braces).
   for (const auto& p : ports) items.push_back(std::string(nft_proto(p.protocol)) + " . " + port_text(p));
   return "meta l4proto . th dport " + join(items) + " ";
-}
-
-std::vector<PortRange> merged(std::vector<PortRange> ports) {
-  std::sort(ports.begin(), ports.end());
-  std::vector<PortRange> out;
-  for (const auto& p : ports) {
-    if (!out.empty() && out.back().protocol == p.protocol && uint32_t(p.lo) <= uint32_t(out.back().hi) + 1)
-      out.back().hi = std::max(out.back().hi, p.hi);
-    else
-      out.push_back(p);
-  }
-  return out;
 }
 
 struct SetDef {
@@ -178,7 +160,7 @@ void Emitter::emit_rule(const PodChain& c, const ChainRule& cr) {
   const std::string dir = c.direction == Direction::Ingress ? "saddr" : "daddr";
   std::vector<PortRange> ports = r.ports;
   ports.insert(ports.end(), cr.named_ports.begin(), cr.named_ports.end());
-  ports = merged(std::move(ports));
+  merge_port_ranges(ports);
   bool emitted = false;
   if (r.any_port || !ports.empty()) {
     std::string pm = r.any_port ? "" : port_match(ports);

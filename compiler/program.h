@@ -103,4 +103,10 @@ struct Program {
   size_t pod_count = 0;             // enforced pods
 };
 
+// Sorts port ranges and merges overlapping or adjacent ones of a protocol.
+void merge_port_ranges(std::vector<PortRange>& ports);
+
+// A stable 64-bit hash (FNV-1a) for names derived from content.
+uint64_t content_hash(const std::string& s);
+
 }  // namespace netpolc

@@ -44,19 +44,6 @@ NamedPortIndex index_named_ports(const Cluster& cluster) {
   return idx;
 }
 
-void merge_ports(std::vector<PortRange>& ports) {
-  std::sort(ports.begin(), ports.end());
-  std::vector<PortRange> out;
-  for (const auto& p : ports) {
-    if (!out.empty() && out.back().protocol == p.protocol && uint32_t(p.lo) <= uint32_t(out.back().hi) + 1) {
-      out.back().hi = std::max(out.back().hi, p.hi);
-    } else {
-      out.push_back(p);
-    }
-  }
-  ports = std::move(out);
-}
-
 AddrSet peer_addresses(const PodIndex& index, const Policy& policy, const Peer& peer) {
   if (peer.ip_block) {
     AddrSet except;
@@ -93,7 +80,7 @@ CompiledRule compile_rule(const PodIndex& index, const NamedPortIndex& named, co
     uint16_t hi = spec.port ? uint16_t(spec.end_port ? *spec.end_port : *spec.port) : 65535;
     out.ports.push_back({spec.protocol, lo, hi});
   }
-  merge_ports(out.ports);
+  merge_port_ranges(out.ports);
   std::sort(out.named_targets.begin(), out.named_targets.end());
   out.named_targets.erase(std::unique(out.named_targets.begin(), out.named_targets.end()),
                           out.named_targets.end());
@@ -109,14 +96,8 @@ std::vector<PortRange> named_ports_on(const Pod& pod, const Rule& rule) {
       if (cp.name == spec.name && cp.protocol == spec.protocol)
         out.push_back({cp.protocol, uint16_t(cp.port), uint16_t(cp.port)});
   }
-  merge_ports(out);
+  merge_port_ranges(out);
   return out;
-}
-
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
 }
 
 // What makes two pods' chains the same.
@@ -137,7 +118,7 @@ std::string chain_name(const ChainKey& key, const Program& prog) {
       content += ":" + std::string(protocol_name(pr.protocol)) + std::to_string(pr.lo);
   }
   char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", unsigned(fnv1a(content) & 0xffffffffu));
+  std::snprintf(hex, sizeof hex, "%08x", unsigned(content_hash(content) & 0xffffffffu));
   return std::string(key.direction == Direction::Ingress ? "in/" : "eg/") + key.ns + "/" + hex;
 }
 

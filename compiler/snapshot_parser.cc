@@ -27,20 +27,10 @@ const char* family_name(Family f) { return f == Family::V4 ? "IPv4" : "IPv6"; }
 // ---------------------------------------------------------------------------
 // Value checks shared by both formats.
 
-const char* node_kind(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: return "an object";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a scalar";
-    case YAML::NodeType::Null: return "null";
-    default: return "nothing";
-  }
-}
-
 // Reports unless `at` is a map; unlike check_map, says nothing about its keys.
 bool expect_object(const YamlAt& at, Diagnostics& diags) {
   if (at.node.IsMap()) return true;
-  diags.error(at.loc(), at.path, std::string("expected an object, found ") + node_kind(at.node));
+  diags.error(at.loc(), at.path, std::string("expected an object, found ") + node_kind_name(at.node));
   return false;
 }
 

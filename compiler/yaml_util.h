@@ -49,6 +49,9 @@ struct YamlAt {
   bool present() const { return node.IsDefined() && !node.IsNull(); }
 };
 
+// "an object", "a list", "a scalar", "null": what a node is, for messages.
+const char* node_kind_name(const YAML::Node& node);
+
 // Reports unless `at` is a map; then reports every key not in `known` (with a
 // "did you mean") and every key given twice. Returns false when not a map.
 bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnostics& diags);
