@@ -1,17 +1,71 @@
 #include "compiler/yaml_util.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <cctype>
+#include <optional>
 #include <set>
+#include <sstream>
 
 namespace netpolc {
 
+namespace {
+
+// Remembers where the last document started, and nothing else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7's LoadAll loops for ever, allocating, on a document that
+// starts with a token it cannot place ("," or "&a ," or "!!str ,"): the
+// parser reports an empty document without consuming the token, again and
+// again (jbeder/yaml-cpp#1040, fixed upstream by #1319). A first pass over
+// the events finds such a stream, where two documents start at the same
+// place, and returns that place.
+std::optional<YAML::Mark> stuck_at(const std::string& text) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  std::optional<int> last;
+  while (parser.HandleNextDocument(starts)) {
+    if (last && starts.start.pos == *last) return starts.start;
+    last = starts.start.pos;
+  }
+  return std::nullopt;
+}
+
+SourceLoc loc_of_mark(const std::string& file, const YAML::Mark& mark) {
+  return {file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0, 1};
+}
+
+}  // namespace
+
 std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags) {
   try {
+    if (auto mark = stuck_at(in.text)) {
+      std::string what = mark->pos >= 0 && size_t(mark->pos) < in.text.size()
+                             ? std::string(" \"") + in.text[size_t(mark->pos)] + "\""
+                             : std::string();
+      diags.error(loc_of_mark(in.name, *mark), "", "invalid YAML: unexpected" + what);
+      return {};
+    }
     return YAML::LoadAll(in.text);
   } catch (const YAML::Exception& e) {
-    SourceLoc loc{in.name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                  e.mark.column >= 0 ? e.mark.column + 1 : 0, 1};
-    diags.error(loc, "", "invalid YAML: " + e.msg);
+    diags.error(loc_of_mark(in.name, e.mark), "", "invalid YAML: " + e.msg);
     return {};
   }
 }
@@ -73,7 +127,7 @@ bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnost
   }
   std::set<std::string> seen;
   for (auto it = at.node.begin(); it != at.node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    YAML::Node k = it->first;  // a copy: `it->` yields a temporary
     std::string key = k.IsScalar() ? k.Scalar() : std::string();
     std::string path = at.path.empty() ? key : at.path + "." + key;
     SourceLoc loc = loc_of(k, at.file);
