@@ -13,6 +13,11 @@ namespace {
 
 const char kPolicyApiVersion[] = "networking.k8s.io/v1";
 
+// How many more values than bytes a run may read, aliases expanded: above
+// what aliases in real policies add, below what would exhaust memory. Input
+// without aliases never has more values than bytes.
+const size_t kAliasAllowance = 2'000'000;
+
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 std::string format_loc(const SourceLoc& loc) {
@@ -644,9 +649,17 @@ void append_in_source_order(const Diagnostics& doc, Diagnostics& out) {
 
 PolicySet parse_policies(const std::vector<InputFile>& files, Diagnostics& diags) {
   PolicyReader reader;
+  size_t budget = kAliasAllowance;
+  for (const auto& file : files) budget += file.text.size();
   for (const auto& file : files) {
     for (const auto& doc : load_documents(file, diags)) {
       if (doc.IsNull()) continue;  // an empty document ("---" alone, comments)
+      if (!within_budget(doc, budget)) {
+        diags.error(loc_of(doc, file.name), "",
+                    "input too large once aliases are expanded (or nested too deeply); "
+                    "reading stopped here");
+        return std::move(reader).finish();
+      }
       Diagnostics doc_diags;
       reader.read_document(YamlAt{doc, file.name, ""}, doc_diags);
       append_in_source_order(doc_diags, diags);

@@ -800,13 +800,36 @@ TEST_CASE("hostile input is reported, never thrown") {
       "apiVersion: v1\n---\n,\n",
       "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{",
   };
-  for (const char* input : inputs) {
-    std::string text = input;
+  std::vector<std::string> texts(std::begin(inputs), std::end(inputs));
+  texts.push_back(std::string(100000, '['));
+  // A few kilobytes that alias their way to 27 million requirements.
+  auto repeat = [](const std::string& s, int n) {
+    std::string out = s;
+    for (int i = 1; i < n; ++i) out += ", " + s;
+    return out;
+  };
+  texts.push_back(
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bomb}\nx:\n"
+      "  m: &m {key: a, operator: Exists}\n"
+      "  e: &e [" + repeat("*m", 300) + "]\n"
+      "  q: &q {podSelector: {matchExpressions: *e}}\n"
+      "  p: &p [" + repeat("*q", 300) + "]\n"
+      "  r: &r {from: *p}\n"
+      "spec:\n  ingress: [" + repeat("*r", 300) + "]\n");
+  texts.push_back("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
+                  "spec: &s {ingress: [{from: [*s]}]}\n");
+  for (const std::string& text : texts) {
     CAPTURE(text);
     Diagnostics diags;
     CHECK_NOTHROW(parse_policies({{"h.yaml", text}}, diags));
     CHECK(diags.has_errors());
   }
+  // The alias bomb, many times over, is refused once, at the document that
+  // runs out the budget.
+  std::vector<InputFile> bombs(20, InputFile{"bomb.yaml", texts[texts.size() - 2]});
+  Diagnostics diags;
+  CHECK(parse_policies(bombs, diags).policies.empty());
+  CHECK(diags.error_count() == 1);
 }
 
 TEST_CASE("no fixture, cut short or with a line removed, makes the parser throw") {

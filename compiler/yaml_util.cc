@@ -1,5 +1,6 @@
 #include "compiler/yaml_util.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
 #include <cctype>
@@ -64,10 +65,29 @@ std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags) 
       return {};
     }
     return YAML::LoadAll(in.text);
+  } catch (const YAML::DeepRecursion& e) {  // its message says "bad file"
+    diags.error(loc_of_mark(in.name, e.mark), "", "invalid YAML: nested too deeply");
+    return {};
   } catch (const YAML::Exception& e) {
     diags.error(loc_of_mark(in.name, e.mark), "", "invalid YAML: " + e.msg);
     return {};
   }
+}
+
+static bool within(const YAML::Node& node, size_t& budget, int depth) {
+  if (budget == 0 || depth < 0) return false;
+  --budget;
+  if (!node.IsMap() && !node.IsSequence()) return true;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (node.IsMap() ? !within(it->first, budget, depth - 1) || !within(it->second, budget, depth - 1)
+                     : !within(*it, budget, depth - 1))
+      return false;
+  }
+  return true;
+}
+
+bool within_budget(const YAML::Node& node, size_t& budget, int max_depth) {
+  return within(node, budget, max_depth);
 }
 
 SourceLoc loc_of(const YAML::Node& node, const std::string& file) {
