@@ -49,7 +49,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   return hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)";
 }
 
-// A string field that must be one of `allowed` (apiVersion, kind).
+// A string field that must be present.
 std::optional<std::string> read_required_string(const YamlAt& at, Diagnostics& diags) {
   if (!at.present()) {
     report_missing(at, diags);
@@ -138,12 +138,12 @@ LabelRequirement read_requirement(const YamlAt& at, Diagnostics& diags) {
     }
   }
 
-  if (!parsed) return req;
+  if (!parsed || (values.present() && !values.node.IsSequence())) return req;
   req.op = *parsed;
   bool set_op = req.op == LabelRequirement::Op::In || req.op == LabelRequirement::Op::NotIn;
-  size_t count = values.node.IsSequence() ? values.node.size() : 0;
+  size_t count = values.node.size();
   if (set_op && count == 0) {
-    diags.error(values.node.IsSequence() ? values.loc() : op.loc(), values.path,
+    diags.error(values.present() ? values.loc() : op.loc(), values.path,
                 "operator " + op.node.Scalar() + " needs at least one value");
   } else if (!set_op && count > 0) {
     diags.error(values.loc(), values.path, "operator " + op.node.Scalar() + " takes no values");
@@ -309,8 +309,10 @@ void read_protocol(const YamlAt& at, PortSpec& port, Diagnostics& diags) {
     std::string hint = did_you_mean(*s, {"TCP", "UDP", "SCTP"});
     std::string msg = "unsupported protocol " + quoted(*s);
     if (!hint.empty()) msg += hint;
-    else if (*s == "ICMP" || *s == "ICMPv6") msg += " (expected TCP, UDP or SCTP; NetworkPolicy cannot match ICMP)";
-    else msg += " (expected TCP, UDP or SCTP)";
+    else if (*s == "ICMP" || *s == "ICMPv6")
+      msg += " (expected TCP, UDP or SCTP; NetworkPolicy cannot match ICMP)";
+    else
+      msg += " (expected TCP, UDP or SCTP)";
     diags.error(at.loc(), at.path, msg);
     return;
   }
@@ -323,11 +325,25 @@ bool is_decimal(const std::string& s) {
                                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool check_port_range(const YamlAt& at, const char* noun, int64_t n, Diagnostics& diags) {
-  if (n >= 1 && n <= 65535) return true;
-  diags.error(at.loc(), at.path,
-              std::string(noun) + " " + std::to_string(n) + " is out of range 1-65535");
-  return false;
+// A port number, 1-65535. A leading zero is refused: the YAML of kubectl
+// reads 0755 as octal.
+std::optional<int32_t> read_port_number(const YamlAt& at, const char* noun, Diagnostics& diags) {
+  auto n = read_int(at, diags);
+  if (!n) return std::nullopt;
+  const std::string& s = at.node.Scalar();
+  size_t digits = s.find_first_of("123456789");
+  if (s.size() > 1 && digits != std::string::npos && s.find('0') < digits) {
+    diags.error(at.loc(), at.path,
+                std::string(noun) + " " + s +
+                    " has a leading zero, which YAML may read as octal; remove it");
+    return std::nullopt;
+  }
+  if (*n < 1 || *n > 65535) {
+    diags.error(at.loc(), at.path,
+                std::string(noun) + " " + std::to_string(*n) + " is out of range 1-65535");
+    return std::nullopt;
+  }
+  return int32_t(*n);
 }
 
 // port: "The port on the given protocol. This can either be a numerical or
@@ -345,10 +361,8 @@ bool read_port_value(const YamlAt& at, PortSpec& port, Diagnostics& diags) {
   const std::string& s = at.node.Scalar();
   bool plain = at.node.Tag() == "?";
   if (plain && is_decimal(s)) {
-    auto n = read_int(at, diags);
-    if (!n || !check_port_range(at, "port", *n, diags)) return false;
-    port.port = int32_t(*n);
-    return true;
+    port.port = read_port_number(at, "port", diags);
+    return port.port.has_value();
   }
   if (plain && plain_scalar_type(s)) {
     diags.error(at.loc(), at.path,
@@ -372,8 +386,8 @@ bool read_port_value(const YamlAt& at, PortSpec& port, Diagnostics& diags) {
 // as a named (string) port. The endPort must be equal or greater than port."
 void read_end_port(const YamlAt& at, PortSpec& port, bool port_ok, Diagnostics& diags) {
   if (!at.present()) return;
-  auto n = read_int(at, diags);
-  if (!n || !check_port_range(at, "endPort", *n, diags) || !port_ok) return;
+  auto n = read_port_number(at, "endPort", diags);
+  if (!n || !port_ok) return;
   if (!port.name.empty()) {
     diags.error(at.loc(), at.path,
                 "endPort cannot be used with a named port (" + quoted(port.name) + ")");

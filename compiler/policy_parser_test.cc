@@ -341,6 +341,9 @@ TEST_CASE("each validation rule of the API server is enforced with a located mes
        "8:13: error: spec.ingress[0].ports[0].port: port 0 is out of range 1-65535"},
       {"ingress:\n- ports:\n  - port: 65536\n",
        "8:13: error: spec.ingress[0].ports[0].port: port 65536 is out of range 1-65535"},
+      {"ingress:\n- ports:\n  - port: 0443\n",
+       "8:13: error: spec.ingress[0].ports[0].port: port 0443 has a leading zero, which YAML may "
+       "read as octal; remove it"},
       {"ingress:\n- ports:\n  - port: \"80\"\n",
        "8:13: error: spec.ingress[0].ports[0].port: invalid port name \"80\": must contain at "
        "least one letter (write a port number without quotes)"},
@@ -383,6 +386,9 @@ TEST_CASE("each validation rule of the API server is enforced with a located mes
       {"podSelector:\n  matchExpressions:\n  - {key: a, operator: DoesNotExist, values: [x]}\n",
        "8:48: error: spec.podSelector.matchExpressions[0].values: operator DoesNotExist takes no "
        "values"},
+      {"podSelector:\n  matchExpressions:\n  - {key: a, operator: In, values: {a: b}}\n",
+       "8:38: error: spec.podSelector.matchExpressions[0].values: expected a list, found an "
+       "object"},
       {"podSelector:\n  matchExpressions:\n  - {operator: Exists}\n",
        "8:7: error: spec.podSelector.matchExpressions[0].key: missing required field"},
       {"podSelector:\n  matchExpressions:\n  - {key: -a, operator: Exists}\n",
