@@ -74,20 +74,20 @@ std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags) 
   }
 }
 
-static bool within(const YAML::Node& node, size_t& budget, int depth) {
-  if (budget == 0 || depth < 0) return false;
+bool within_budget(const YAML::Node& node, size_t& budget, int max_depth) {
+  if (budget == 0 || max_depth < 0) return false;
   --budget;
-  if (!node.IsMap() && !node.IsSequence()) return true;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (node.IsMap() ? !within(it->first, budget, depth - 1) || !within(it->second, budget, depth - 1)
-                     : !within(*it, budget, depth - 1))
-      return false;
+  if (node.IsSequence()) {
+    for (const auto& child : node)
+      if (!within_budget(child, budget, max_depth - 1)) return false;
+  } else if (node.IsMap()) {
+    for (const auto& entry : node) {
+      if (!within_budget(entry.first, budget, max_depth - 1) ||
+          !within_budget(entry.second, budget, max_depth - 1))
+        return false;
+    }
   }
   return true;
-}
-
-bool within_budget(const YAML::Node& node, size_t& budget, int max_depth) {
-  return within(node, budget, max_depth);
 }
 
 SourceLoc loc_of(const YAML::Node& node, const std::string& file) {
