@@ -53,6 +53,38 @@ SourceLoc loc_of_mark(const std::string& file, const YAML::Mark& mark) {
   return {file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0, 1};
 }
 
+// The lines of a text, without their newlines.
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// A syntax error as the user can act on it: one found at the end of the
+// input points just after its last character (so that the line is shown),
+// and a tab in the indentation of the line is named.
+void report_syntax_error(const InputFile& in, const YAML::Mark& mark, std::string message,
+                         Diagnostics& diags) {
+  SourceLoc loc = loc_of_mark(in.name, mark);
+  std::vector<std::string> lines = split_lines(in.text);
+  while (!lines.empty() && lines.back().find_first_not_of(" \t\r") == std::string::npos)
+    lines.pop_back();
+  if (loc.line > int(lines.size()) && !lines.empty()) {
+    loc.line = int(lines.size());
+    loc.col = int(lines.back().size()) + 1;
+  }
+  if (message == "end of map flow not found") message += " (a '{' is not closed)";
+  if (message == "end of sequence flow not found") message += " (a '[' is not closed)";
+  if (loc.line > 0 && loc.line <= int(lines.size())) {
+    const std::string& line = lines[size_t(loc.line - 1)];
+    size_t indent_end = line.find_first_not_of(" \t");
+    if (line.substr(0, indent_end).find('\t') != std::string::npos)
+      message += " (a tab in the indentation: YAML indents with spaces only)";
+  }
+  diags.error(loc, "", "invalid YAML: " + message);
+}
+
 }  // namespace
 
 std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags) {
@@ -61,15 +93,15 @@ std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags) 
       std::string what = mark->pos >= 0 && size_t(mark->pos) < in.text.size()
                              ? std::string(" \"") + in.text[size_t(mark->pos)] + "\""
                              : std::string();
-      diags.error(loc_of_mark(in.name, *mark), "", "invalid YAML: unexpected" + what);
+      report_syntax_error(in, *mark, "unexpected" + what, diags);
       return {};
     }
     return YAML::LoadAll(in.text);
   } catch (const YAML::DeepRecursion& e) {  // its message says "bad file"
-    diags.error(loc_of_mark(in.name, e.mark), "", "invalid YAML: nested too deeply");
+    report_syntax_error(in, e.mark, "nested too deeply", diags);
     return {};
   } catch (const YAML::Exception& e) {
-    diags.error(loc_of_mark(in.name, e.mark), "", "invalid YAML: " + e.msg);
+    report_syntax_error(in, e.mark, e.msg, diags);
     return {};
   }
 }
