@@ -159,7 +159,8 @@ LabelSelector read_selector(const YamlAt& at, Diagnostics& diags) {
   LabelSelector sel;
   sel.loc = at.loc();
   if (at.node.IsNull()) {
-    diags.error(at.loc(), at.path, "expected an object, found null (write {} to select everything)");
+    diags.error(at.loc(), at.path,
+                "expected an object, found null (write {} to select everything)");
     return sel;
   }
   if (!check_map(at, {"matchLabels", "matchExpressions"}, diags)) return sel;
@@ -231,8 +232,7 @@ void check_except(const YamlAt& at, const Cidr& outer, const Cidr& inner, Diagno
                     (inner.addr.family == Family::V4 ? "IPv4" : "IPv6") + " but cidr " + block +
                     " is " + (outer.addr.family == Family::V4 ? "IPv4" : "IPv6"));
   } else if (!contains(outer, inner)) {
-    diags.error(at.loc(), at.path,
-                "except entry " + quoted(text) + " is outside cidr " + block);
+    diags.error(at.loc(), at.path, "except entry " + quoted(text) + " is outside cidr " + block);
   } else if (inner.prefix == outer.prefix) {
     diags.error(at.loc(), at.path,
                 "except entry " + quoted(text) + " is the whole of cidr " + block +
@@ -247,9 +247,8 @@ IpBlock read_ip_block(const YamlAt& at, Diagnostics& diags) {
   block.loc = at.loc();
   if (!check_map(at, {"cidr", "except"}, diags)) return block;
   YamlAt cidr = at.field("cidr");
-  std::optional<Cidr> outer;
   if (!cidr.present()) report_missing(cidr, diags);
-  else outer = read_cidr(cidr, "cidr", diags);
+  std::optional<Cidr> outer = cidr.present() ? read_cidr(cidr, "cidr", diags) : std::nullopt;
   if (outer) block.cidr = *outer;
 
   YamlAt except = at.field("except");
@@ -283,9 +282,9 @@ Peer read_peer(const YamlAt& at, const std::string& list_name, Diagnostics& diag
 
   // A peer whose fields were all unknown has been reported already.
   if (!peer.pod_selector && !peer.namespace_selector && !peer.ip_block && !unknown_fields) {
+    std::string hint = "to allow every address, leave out " + quoted(list_name);
     diags.error(at.loc(), at.path,
-                "empty peer: set podSelector, namespaceSelector or ipBlock (to allow every "
-                "address, leave out \"" + list_name + "\")");
+                "empty peer: set podSelector, namespaceSelector or ipBlock (" + hint + ")");
   } else if (peer.ip_block && (peer.pod_selector || peer.namespace_selector)) {
     diags.error(key_loc(at, "ipBlock"), at.path,
                 "ipBlock cannot be combined with podSelector or namespaceSelector in one peer; "
@@ -296,33 +295,35 @@ Peer read_peer(const YamlAt& at, const std::string& list_name, Diagnostics& diag
 
 // --- ports ------------------------------------------------------------------
 
+std::optional<Protocol> parse_protocol(const std::string& s) {
+  if (s == "TCP") return Protocol::TCP;
+  if (s == "UDP") return Protocol::UDP;
+  if (s == "SCTP") return Protocol::SCTP;
+  return std::nullopt;
+}
+
 // protocol: "The protocol (TCP, UDP, or SCTP) which traffic must match. If
 // not specified, this field defaults to TCP."
 void read_protocol(const YamlAt& at, PortSpec& port, Diagnostics& diags) {
   if (!at.present()) return;
   auto s = read_api_string(at, diags);
   if (!s) return;
-  if (*s == "TCP") port.protocol = Protocol::TCP;
-  else if (*s == "UDP") port.protocol = Protocol::UDP;
-  else if (*s == "SCTP") port.protocol = Protocol::SCTP;
-  else {
-    std::string hint = did_you_mean(*s, {"TCP", "UDP", "SCTP"});
-    std::string msg = "unsupported protocol " + quoted(*s);
-    if (!hint.empty()) msg += hint;
-    else if (*s == "ICMP" || *s == "ICMPv6")
-      msg += " (expected TCP, UDP or SCTP; NetworkPolicy cannot match ICMP)";
-    else
-      msg += " (expected TCP, UDP or SCTP)";
-    diags.error(at.loc(), at.path, msg);
+  if (auto protocol = parse_protocol(*s)) {
+    port.protocol = *protocol;
+    port.protocol_given = true;
     return;
   }
-  port.protocol_given = true;
+  std::string hint = did_you_mean(*s, {"TCP", "UDP", "SCTP"});
+  if (hint.empty() && (*s == "ICMP" || *s == "ICMPv6"))
+    hint = " (expected TCP, UDP or SCTP; NetworkPolicy cannot match ICMP)";
+  if (hint.empty()) hint = " (expected TCP, UDP or SCTP)";
+  diags.error(at.loc(), at.path, "unsupported protocol " + quoted(*s) + hint);
 }
 
 bool is_decimal(const std::string& s) {
   size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  return i < s.size() && std::all_of(s.begin() + long(i), s.end(),
-                                     [](char c) { return c >= '0' && c <= '9'; });
+  return i < s.size() &&
+         std::all_of(s.begin() + long(i), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // A port number, 1-65535. A leading zero is refused: the YAML of kubectl
@@ -365,9 +366,9 @@ bool read_port_value(const YamlAt& at, PortSpec& port, Diagnostics& diags) {
     return port.port.has_value();
   }
   if (plain && plain_scalar_type(s)) {
-    diags.error(at.loc(), at.path,
-                std::string("expected a port number or name, found ") + plain_scalar_type(s) +
-                    " " + s);
+    diags.error(
+        at.loc(), at.path,
+        std::string("expected a port number or name, found ") + plain_scalar_type(s) + " " + s);
     return false;
   }
   if (auto why = check_port_name(s)) {
@@ -394,9 +395,9 @@ void read_end_port(const YamlAt& at, PortSpec& port, bool port_ok, Diagnostics& 
   } else if (!port.port) {
     diags.error(at.loc(), at.path, "endPort requires a numeric port");
   } else if (*n < *port.port) {
-    diags.error(at.loc(), at.path,
-                "endPort " + std::to_string(*n) + " is less than port " +
-                    std::to_string(*port.port));
+    diags.error(
+        at.loc(), at.path,
+        "endPort " + std::to_string(*n) + " is less than port " + std::to_string(*port.port));
   } else {
     port.end_port = int32_t(*n);
   }
@@ -419,8 +420,7 @@ PortSpec read_port(const YamlAt& at, Diagnostics& diags) {
 // field is empty or missing, this rule matches all sources (destinations)";
 // same for ports. A null rule is refused: the API would read it as {},
 // which allows everything.
-std::vector<Rule> read_rules(const YamlAt& at, const std::string& peers_name,
-                             Diagnostics& diags) {
+std::vector<Rule> read_rules(const YamlAt& at, const std::string& peers_name, Diagnostics& diags) {
   std::vector<Rule> rules;
   if (!check_sequence(at, diags)) return rules;
   for (size_t i = 0; i < at.node.size(); ++i) {
@@ -475,15 +475,15 @@ void read_policy_types(const YamlAt& at, bool has_egress_rules, Policy& policy,
 // NetworkPolicySpec. A missing spec is the zero spec, as in the API: every
 // pod of the namespace isolated for ingress, nothing allowed.
 void read_spec(const YamlAt& at, Policy& policy, Diagnostics& diags) {
-  policy.pod_selector.loc = at.loc();
+  policy.pod_selector.loc = at.loc();  // when there is no spec to point at
   if (!at.present()) return;
   if (!check_map(at, {"podSelector", "policyTypes", "ingress", "egress"}, diags)) return;
 
   // podSelector: "An empty podSelector selects all pods in this namespace."
   // The API requires the field, but reads a missing or null one as {}.
   YamlAt selector = at.field("podSelector");
+  policy.pod_selector.loc = selector.loc();
   if (selector.present()) policy.pod_selector = read_selector(selector, diags);
-  else policy.pod_selector.loc = selector.loc();
 
   YamlAt egress = at.field("egress");
   policy.ingress_rules = read_rules(at.field("ingress"), "from", diags);
@@ -494,11 +494,12 @@ void read_spec(const YamlAt& at, Policy& policy, Diagnostics& diags) {
 
 // --- objects ----------------------------------------------------------------
 
+// clang-format off
 const std::vector<std::string> kObjectMetaFields = {
-    "name",          "namespace",        "labels",          "annotations",
-    "uid",           "resourceVersion",  "generation",      "creationTimestamp",
-    "managedFields", "selfLink",         "finalizers",      "ownerReferences",
-    "generateName",  "deletionTimestamp", "deletionGracePeriodSeconds"};
+    "name", "namespace", "labels", "annotations", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "managedFields", "selfLink", "finalizers", "ownerReferences",
+    "generateName", "deletionTimestamp", "deletionGracePeriodSeconds"};
+// clang-format on
 
 // metadata: name (a DNS-1123 subdomain) and namespace (a DNS-1123 label,
 // "default" when missing or empty) are read; labels and annotations are
@@ -563,10 +564,10 @@ class PolicyReader {
       YamlAt k = at.field("kind");
       std::string hint = did_you_mean(*kind, {"NetworkPolicy", "NetworkPolicyList", "List"});
       diags.error(k.loc(), k.path,
-                   "unsupported kind " + quoted(*kind) +
-                       (hint.empty() ? ": a policy input must contain only NetworkPolicy, "
-                                       "NetworkPolicyList or List objects"
-                                     : hint));
+                  "unsupported kind " + quoted(*kind) +
+                      (hint.empty() ? ": a policy input must contain only NetworkPolicy, "
+                                      "NetworkPolicyList or List objects"
+                                    : hint));
     }
   }
 
@@ -606,8 +607,8 @@ class PolicyReader {
         read_policy(item, typed, diags);
       } else {
         diags.error(item_kind.loc(), item_kind.path,
-                     "unsupported kind " + quoted(*k) + " in a " + kind +
-                         ": a policy input must contain only NetworkPolicy objects");
+                    "unsupported kind " + quoted(*k) + " in a " + kind +
+                        ": a policy input must contain only NetworkPolicy objects");
       }
     }
   }
@@ -634,8 +635,8 @@ class PolicyReader {
     auto [it, inserted] = seen_.try_emplace({policy.ns, policy.name}, name.loc());
     if (inserted) return true;
     diags.error(name.loc(), name.path,
-                 "duplicate NetworkPolicy " + policy.ns + "/" + policy.name +
-                     ", first defined at " + format_loc(it->second));
+                "duplicate NetworkPolicy " + policy.ns + "/" + policy.name + ", first defined at " +
+                    format_loc(it->second));
     return false;
   }
 
