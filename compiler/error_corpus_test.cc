@@ -66,7 +66,10 @@ TEST_CASE("every bad input is rejected with exactly the diagnostics of its golde
       std::ofstream(golden, std::ios::binary) << got;
       continue;
     }
-    REQUIRE_MESSAGE(fs::exists(golden), "no golden for " << rel << "; run with UPDATE_GOLDEN=1");
+    if (!fs::exists(golden)) {
+      FAIL_CHECK("no golden for " << rel << "; run with UPDATE_GOLDEN=1 and review it");
+      continue;
+    }
     CHECK(got == read_text(golden));
   }
 }

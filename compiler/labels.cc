@@ -96,7 +96,8 @@ bool requirement_matches(const LabelRequirement& req, const Labels& labels) {
   auto it = labels.find(req.key);
   bool present = it != labels.end();
   auto listed = [&] {
-    return present && std::find(req.values.begin(), req.values.end(), it->second) != req.values.end();
+    return present &&
+           std::find(req.values.begin(), req.values.end(), it->second) != req.values.end();
   };
   switch (req.op) {
     case LabelRequirement::Op::In: return listed();

@@ -13,6 +13,11 @@ namespace {
 
 const char kPolicyApiVersion[] = "networking.k8s.io/v1";
 
+// How many more values than bytes a run may read, aliases expanded: above
+// what aliases in real policies add, below what would exhaust memory. Input
+// without aliases never has more values than bytes.
+const size_t kAliasAllowance = 2'000'000;
+
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 std::string format_loc(const SourceLoc& loc) {
@@ -44,7 +49,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   return hint.empty() ? "" : " (did you mean " + quoted(hint) + "?)";
 }
 
-// A string field that must be one of `allowed` (apiVersion, kind).
+// A string field that must be present.
 std::optional<std::string> read_required_string(const YamlAt& at, Diagnostics& diags) {
   if (!at.present()) {
     report_missing(at, diags);
@@ -133,12 +138,12 @@ LabelRequirement read_requirement(const YamlAt& at, Diagnostics& diags) {
     }
   }
 
-  if (!parsed) return req;
+  if (!parsed || (values.present() && !values.node.IsSequence())) return req;
   req.op = *parsed;
   bool set_op = req.op == LabelRequirement::Op::In || req.op == LabelRequirement::Op::NotIn;
-  size_t count = values.node.IsSequence() ? values.node.size() : 0;
+  size_t count = values.node.size();
   if (set_op && count == 0) {
-    diags.error(values.node.IsSequence() ? values.loc() : op.loc(), values.path,
+    diags.error(values.present() ? values.loc() : op.loc(), values.path,
                 "operator " + op.node.Scalar() + " needs at least one value");
   } else if (!set_op && count > 0) {
     diags.error(values.loc(), values.path, "operator " + op.node.Scalar() + " takes no values");
@@ -154,7 +159,8 @@ LabelSelector read_selector(const YamlAt& at, Diagnostics& diags) {
   LabelSelector sel;
   sel.loc = at.loc();
   if (at.node.IsNull()) {
-    diags.error(at.loc(), at.path, "expected an object, found null (write {} to select everything)");
+    diags.error(at.loc(), at.path,
+                "expected an object, found null (write {} to select everything)");
     return sel;
   }
   if (!check_map(at, {"matchLabels", "matchExpressions"}, diags)) return sel;
@@ -226,8 +232,7 @@ void check_except(const YamlAt& at, const Cidr& outer, const Cidr& inner, Diagno
                     (inner.addr.family == Family::V4 ? "IPv4" : "IPv6") + " but cidr " + block +
                     " is " + (outer.addr.family == Family::V4 ? "IPv4" : "IPv6"));
   } else if (!contains(outer, inner)) {
-    diags.error(at.loc(), at.path,
-                "except entry " + quoted(text) + " is outside cidr " + block);
+    diags.error(at.loc(), at.path, "except entry " + quoted(text) + " is outside cidr " + block);
   } else if (inner.prefix == outer.prefix) {
     diags.error(at.loc(), at.path,
                 "except entry " + quoted(text) + " is the whole of cidr " + block +
@@ -242,9 +247,8 @@ IpBlock read_ip_block(const YamlAt& at, Diagnostics& diags) {
   block.loc = at.loc();
   if (!check_map(at, {"cidr", "except"}, diags)) return block;
   YamlAt cidr = at.field("cidr");
-  std::optional<Cidr> outer;
   if (!cidr.present()) report_missing(cidr, diags);
-  else outer = read_cidr(cidr, "cidr", diags);
+  std::optional<Cidr> outer = cidr.present() ? read_cidr(cidr, "cidr", diags) : std::nullopt;
   if (outer) block.cidr = *outer;
 
   YamlAt except = at.field("except");
@@ -278,9 +282,9 @@ Peer read_peer(const YamlAt& at, const std::string& list_name, Diagnostics& diag
 
   // A peer whose fields were all unknown has been reported already.
   if (!peer.pod_selector && !peer.namespace_selector && !peer.ip_block && !unknown_fields) {
+    std::string hint = "to allow every address, leave out " + quoted(list_name);
     diags.error(at.loc(), at.path,
-                "empty peer: set podSelector, namespaceSelector or ipBlock (to allow every "
-                "address, leave out \"" + list_name + "\")");
+                "empty peer: set podSelector, namespaceSelector or ipBlock (" + hint + ")");
   } else if (peer.ip_block && (peer.pod_selector || peer.namespace_selector)) {
     diags.error(key_loc(at, "ipBlock"), at.path,
                 "ipBlock cannot be combined with podSelector or namespaceSelector in one peer; "
@@ -291,38 +295,56 @@ Peer read_peer(const YamlAt& at, const std::string& list_name, Diagnostics& diag
 
 // --- ports ------------------------------------------------------------------
 
+std::optional<Protocol> parse_protocol(const std::string& s) {
+  if (s == "TCP") return Protocol::TCP;
+  if (s == "UDP") return Protocol::UDP;
+  if (s == "SCTP") return Protocol::SCTP;
+  return std::nullopt;
+}
+
 // protocol: "The protocol (TCP, UDP, or SCTP) which traffic must match. If
 // not specified, this field defaults to TCP."
 void read_protocol(const YamlAt& at, PortSpec& port, Diagnostics& diags) {
   if (!at.present()) return;
   auto s = read_api_string(at, diags);
   if (!s) return;
-  if (*s == "TCP") port.protocol = Protocol::TCP;
-  else if (*s == "UDP") port.protocol = Protocol::UDP;
-  else if (*s == "SCTP") port.protocol = Protocol::SCTP;
-  else {
-    std::string hint = did_you_mean(*s, {"TCP", "UDP", "SCTP"});
-    std::string msg = "unsupported protocol " + quoted(*s);
-    if (!hint.empty()) msg += hint;
-    else if (*s == "ICMP" || *s == "ICMPv6") msg += " (expected TCP, UDP or SCTP; NetworkPolicy cannot match ICMP)";
-    else msg += " (expected TCP, UDP or SCTP)";
-    diags.error(at.loc(), at.path, msg);
+  if (auto protocol = parse_protocol(*s)) {
+    port.protocol = *protocol;
+    port.protocol_given = true;
     return;
   }
-  port.protocol_given = true;
+  std::string hint = did_you_mean(*s, {"TCP", "UDP", "SCTP"});
+  if (hint.empty() && (*s == "ICMP" || *s == "ICMPv6"))
+    hint = " (expected TCP, UDP or SCTP; NetworkPolicy cannot match ICMP)";
+  if (hint.empty()) hint = " (expected TCP, UDP or SCTP)";
+  diags.error(at.loc(), at.path, "unsupported protocol " + quoted(*s) + hint);
 }
 
 bool is_decimal(const std::string& s) {
   size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  return i < s.size() && std::all_of(s.begin() + long(i), s.end(),
-                                     [](char c) { return c >= '0' && c <= '9'; });
+  return i < s.size() &&
+         std::all_of(s.begin() + long(i), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool check_port_range(const YamlAt& at, const char* noun, int64_t n, Diagnostics& diags) {
-  if (n >= 1 && n <= 65535) return true;
-  diags.error(at.loc(), at.path,
-              std::string(noun) + " " + std::to_string(n) + " is out of range 1-65535");
-  return false;
+// A port number, 1-65535. A leading zero is refused: the YAML of kubectl
+// reads 0755 as octal.
+std::optional<int32_t> read_port_number(const YamlAt& at, const char* noun, Diagnostics& diags) {
+  auto n = read_int(at, diags);
+  if (!n) return std::nullopt;
+  const std::string& s = at.node.Scalar();
+  size_t digits = s.find_first_of("123456789");
+  if (s.size() > 1 && digits != std::string::npos && s.find('0') < digits) {
+    diags.error(at.loc(), at.path,
+                std::string(noun) + " " + s +
+                    " has a leading zero, which YAML may read as octal; remove it");
+    return std::nullopt;
+  }
+  if (*n < 1 || *n > 65535) {
+    diags.error(at.loc(), at.path,
+                std::string(noun) + " " + std::to_string(*n) + " is out of range 1-65535");
+    return std::nullopt;
+  }
+  return int32_t(*n);
 }
 
 // port: "The port on the given protocol. This can either be a numerical or
@@ -340,15 +362,13 @@ bool read_port_value(const YamlAt& at, PortSpec& port, Diagnostics& diags) {
   const std::string& s = at.node.Scalar();
   bool plain = at.node.Tag() == "?";
   if (plain && is_decimal(s)) {
-    auto n = read_int(at, diags);
-    if (!n || !check_port_range(at, "port", *n, diags)) return false;
-    port.port = int32_t(*n);
-    return true;
+    port.port = read_port_number(at, "port", diags);
+    return port.port.has_value();
   }
   if (plain && plain_scalar_type(s)) {
-    diags.error(at.loc(), at.path,
-                std::string("expected a port number or name, found ") + plain_scalar_type(s) +
-                    " " + s);
+    diags.error(
+        at.loc(), at.path,
+        std::string("expected a port number or name, found ") + plain_scalar_type(s) + " " + s);
     return false;
   }
   if (auto why = check_port_name(s)) {
@@ -367,17 +387,17 @@ bool read_port_value(const YamlAt& at, PortSpec& port, Diagnostics& diags) {
 // as a named (string) port. The endPort must be equal or greater than port."
 void read_end_port(const YamlAt& at, PortSpec& port, bool port_ok, Diagnostics& diags) {
   if (!at.present()) return;
-  auto n = read_int(at, diags);
-  if (!n || !check_port_range(at, "endPort", *n, diags) || !port_ok) return;
+  auto n = read_port_number(at, "endPort", diags);
+  if (!n || !port_ok) return;
   if (!port.name.empty()) {
     diags.error(at.loc(), at.path,
                 "endPort cannot be used with a named port (" + quoted(port.name) + ")");
   } else if (!port.port) {
     diags.error(at.loc(), at.path, "endPort requires a numeric port");
   } else if (*n < *port.port) {
-    diags.error(at.loc(), at.path,
-                "endPort " + std::to_string(*n) + " is less than port " +
-                    std::to_string(*port.port));
+    diags.error(
+        at.loc(), at.path,
+        "endPort " + std::to_string(*n) + " is less than port " + std::to_string(*port.port));
   } else {
     port.end_port = int32_t(*n);
   }
@@ -400,8 +420,7 @@ PortSpec read_port(const YamlAt& at, Diagnostics& diags) {
 // field is empty or missing, this rule matches all sources (destinations)";
 // same for ports. A null rule is refused: the API would read it as {},
 // which allows everything.
-std::vector<Rule> read_rules(const YamlAt& at, const std::string& peers_name,
-                             Diagnostics& diags) {
+std::vector<Rule> read_rules(const YamlAt& at, const std::string& peers_name, Diagnostics& diags) {
   std::vector<Rule> rules;
   if (!check_sequence(at, diags)) return rules;
   for (size_t i = 0; i < at.node.size(); ++i) {
@@ -456,15 +475,15 @@ void read_policy_types(const YamlAt& at, bool has_egress_rules, Policy& policy,
 // NetworkPolicySpec. A missing spec is the zero spec, as in the API: every
 // pod of the namespace isolated for ingress, nothing allowed.
 void read_spec(const YamlAt& at, Policy& policy, Diagnostics& diags) {
-  policy.pod_selector.loc = at.loc();
+  policy.pod_selector.loc = at.loc();  // when there is no spec to point at
   if (!at.present()) return;
   if (!check_map(at, {"podSelector", "policyTypes", "ingress", "egress"}, diags)) return;
 
   // podSelector: "An empty podSelector selects all pods in this namespace."
   // The API requires the field, but reads a missing or null one as {}.
   YamlAt selector = at.field("podSelector");
+  policy.pod_selector.loc = selector.loc();
   if (selector.present()) policy.pod_selector = read_selector(selector, diags);
-  else policy.pod_selector.loc = selector.loc();
 
   YamlAt egress = at.field("egress");
   policy.ingress_rules = read_rules(at.field("ingress"), "from", diags);
@@ -475,11 +494,12 @@ void read_spec(const YamlAt& at, Policy& policy, Diagnostics& diags) {
 
 // --- objects ----------------------------------------------------------------
 
+// clang-format off
 const std::vector<std::string> kObjectMetaFields = {
-    "name",          "namespace",        "labels",          "annotations",
-    "uid",           "resourceVersion",  "generation",      "creationTimestamp",
-    "managedFields", "selfLink",         "finalizers",      "ownerReferences",
-    "generateName",  "deletionTimestamp", "deletionGracePeriodSeconds"};
+    "name", "namespace", "labels", "annotations", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "managedFields", "selfLink", "finalizers", "ownerReferences",
+    "generateName", "deletionTimestamp", "deletionGracePeriodSeconds"};
+// clang-format on
 
 // metadata: name (a DNS-1123 subdomain) and namespace (a DNS-1123 label,
 // "default" when missing or empty) are read; labels and annotations are
@@ -544,10 +564,10 @@ class PolicyReader {
       YamlAt k = at.field("kind");
       std::string hint = did_you_mean(*kind, {"NetworkPolicy", "NetworkPolicyList", "List"});
       diags.error(k.loc(), k.path,
-                   "unsupported kind " + quoted(*kind) +
-                       (hint.empty() ? ": a policy input must contain only NetworkPolicy, "
-                                       "NetworkPolicyList or List objects"
-                                     : hint));
+                  "unsupported kind " + quoted(*kind) +
+                      (hint.empty() ? ": a policy input must contain only NetworkPolicy, "
+                                      "NetworkPolicyList or List objects"
+                                    : hint));
     }
   }
 
@@ -587,8 +607,8 @@ class PolicyReader {
         read_policy(item, typed, diags);
       } else {
         diags.error(item_kind.loc(), item_kind.path,
-                     "unsupported kind " + quoted(*k) + " in a " + kind +
-                         ": a policy input must contain only NetworkPolicy objects");
+                    "unsupported kind " + quoted(*k) + " in a " + kind +
+                        ": a policy input must contain only NetworkPolicy objects");
       }
     }
   }
@@ -615,8 +635,8 @@ class PolicyReader {
     auto [it, inserted] = seen_.try_emplace({policy.ns, policy.name}, name.loc());
     if (inserted) return true;
     diags.error(name.loc(), name.path,
-                 "duplicate NetworkPolicy " + policy.ns + "/" + policy.name +
-                     ", first defined at " + format_loc(it->second));
+                "duplicate NetworkPolicy " + policy.ns + "/" + policy.name + ", first defined at " +
+                    format_loc(it->second));
     return false;
   }
 
@@ -644,9 +664,17 @@ void append_in_source_order(const Diagnostics& doc, Diagnostics& out) {
 
 PolicySet parse_policies(const std::vector<InputFile>& files, Diagnostics& diags) {
   PolicyReader reader;
+  size_t budget = kAliasAllowance;
+  for (const auto& file : files) budget += file.text.size();
   for (const auto& file : files) {
     for (const auto& doc : load_documents(file, diags)) {
       if (doc.IsNull()) continue;  // an empty document ("---" alone, comments)
+      if (!within_budget(doc, budget)) {
+        diags.error(loc_of(doc, file.name), "",
+                    "input too large once aliases are expanded (or nested too deeply); "
+                    "reading stopped here");
+        return std::move(reader).finish();
+      }
       Diagnostics doc_diags;
       reader.read_document(YamlAt{doc, file.name, ""}, doc_diags);
       append_in_source_order(doc_diags, diags);

@@ -12,7 +12,6 @@
 using namespace netpolc;
 namespace fs = std::filesystem;
 
-
 namespace {
 
 // Removes the indentation common to every non-blank line, and the first line
@@ -149,7 +148,8 @@ TEST_CASE("policyTypes Egress alone does not isolate ingress") {
 }
 
 TEST_CASE("a policy without spec isolates every pod of its namespace for ingress") {
-  Policy p = parse_one("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\n");
+  Policy p =
+      parse_one("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\n");
   CHECK(p.pod_selector.selects_all());
   CHECK(p.ingress);
   CHECK_FALSE(p.egress);
@@ -220,8 +220,8 @@ TEST_CASE("protocol defaults to TCP, and the IR says it was defaulted") {
 }
 
 TEST_CASE("a port given as a name is a named port") {
-  Policy p = parse_one(with_spec(
-      "podSelector: {}\ningress:\n- ports:\n  - port: http\n  - port: \"dns-tcp\"\n"));
+  Policy p = parse_one(
+      with_spec("podSelector: {}\ningress:\n- ports:\n  - port: http\n  - port: \"dns-tcp\"\n"));
   const auto& ports = p.ingress_rules.at(0).ports;
   CHECK(ports[0].name == "http");
   CHECK_FALSE(ports[0].port);
@@ -229,9 +229,9 @@ TEST_CASE("a port given as a name is a named port") {
 }
 
 TEST_CASE("endPort makes an inclusive range from port") {
-  Policy p = parse_one(with_spec(
-      "podSelector: {}\negress:\n- ports:\n  - port: 32000\n    endPort: 32768\n"
-      "  - port: 8080\n    endPort: 8080\n"));
+  Policy p = parse_one(
+      with_spec("podSelector: {}\negress:\n- ports:\n  - port: 32000\n    endPort: 32768\n"
+                "  - port: 8080\n    endPort: 8080\n"));
   const auto& ports = p.egress_rules.at(0).ports;
   CHECK(ports[0].port == 32000);
   CHECK(ports[0].end_port == 32768);
@@ -341,6 +341,9 @@ TEST_CASE("each validation rule of the API server is enforced with a located mes
        "8:13: error: spec.ingress[0].ports[0].port: port 0 is out of range 1-65535"},
       {"ingress:\n- ports:\n  - port: 65536\n",
        "8:13: error: spec.ingress[0].ports[0].port: port 65536 is out of range 1-65535"},
+      {"ingress:\n- ports:\n  - port: 0443\n",
+       "8:13: error: spec.ingress[0].ports[0].port: port 0443 has a leading zero, which YAML may "
+       "read as octal; remove it"},
       {"ingress:\n- ports:\n  - port: \"80\"\n",
        "8:13: error: spec.ingress[0].ports[0].port: invalid port name \"80\": must contain at "
        "least one letter (write a port number without quotes)"},
@@ -383,6 +386,9 @@ TEST_CASE("each validation rule of the API server is enforced with a located mes
       {"podSelector:\n  matchExpressions:\n  - {key: a, operator: DoesNotExist, values: [x]}\n",
        "8:48: error: spec.podSelector.matchExpressions[0].values: operator DoesNotExist takes no "
        "values"},
+      {"podSelector:\n  matchExpressions:\n  - {key: a, operator: In, values: {a: b}}\n",
+       "8:38: error: spec.podSelector.matchExpressions[0].values: expected a list, found an "
+       "object"},
       {"podSelector:\n  matchExpressions:\n  - {operator: Exists}\n",
        "8:7: error: spec.podSelector.matchExpressions[0].key: missing required field"},
       {"podSelector:\n  matchExpressions:\n  - {key: -a, operator: Exists}\n",
@@ -406,14 +412,11 @@ TEST_CASE("each validation rule of the API server is enforced with a located mes
        "\"Ingress\"?)"},
       {"policyTypes: [Ingress, Ingress]\n",
        "6:26: error: spec.policyTypes[1]: \"Ingress\" is listed twice"},
-      {"policyTypes: Egress\n",
-       "6:16: error: spec.policyTypes: expected a list, found a scalar"},
+      {"policyTypes: Egress\n", "6:16: error: spec.policyTypes: expected a list, found a scalar"},
       {"egress:\n- to: {podSelector: {}}\n",
        "7:9: error: spec.egress[0].to: expected a list, found an object"},
-      {"ingress:\n- from: []\n  to: []\n",
-       "8:5: error: spec.ingress[0].to: unknown field \"to\""},
-      {"egress:\n- from: []\n",
-       "7:5: error: spec.egress[0].from: unknown field \"from\""},
+      {"ingress:\n- from: []\n  to: []\n", "8:5: error: spec.ingress[0].to: unknown field \"to\""},
+      {"egress:\n- from: []\n", "7:5: error: spec.egress[0].from: unknown field \"from\""},
   };
   for (const auto& c : cases) {
     std::string spec = c.spec;
@@ -464,9 +467,10 @@ TEST_CASE("apiVersion and kind are checked") {
     auto lines = headlines(parse(yaml).diagnostics);
     return lines.empty() ? std::string() : lines[0];
   };
-  CHECK(first("apiVersion: networking.k8s.io/v1beta1\nkind: NetworkPolicy\nmetadata: {name: a}\n") ==
-        "np.yaml:1:13: error: apiVersion: unsupported apiVersion \"networking.k8s.io/v1beta1\" "
-        "for kind NetworkPolicy (expected networking.k8s.io/v1)");
+  CHECK(
+      first("apiVersion: networking.k8s.io/v1beta1\nkind: NetworkPolicy\nmetadata: {name: a}\n") ==
+      "np.yaml:1:13: error: apiVersion: unsupported apiVersion \"networking.k8s.io/v1beta1\" "
+      "for kind NetworkPolicy (expected networking.k8s.io/v1)");
   CHECK(first("kind: NetworkPolicy\nmetadata: {name: a}\n") ==
         "np.yaml:1:1: error: apiVersion: missing required field");
   CHECK(first("apiVersion: v1\nkind: NetworkPolicies\n") ==
@@ -491,8 +495,9 @@ TEST_CASE("unknown and duplicate fields are reported once each, with did-you-mea
       ingress: []
   )");
   CHECK(heads(p.diagnostics) ==
-            "np.yaml:6:3: error: spec.ingres: unknown field \"ingres\" (did you mean \"ingress\"?)"
-            "\n" "np.yaml:9:3: error: spec.ingress: duplicate field \"ingress\"");
+        "np.yaml:6:3: error: spec.ingres: unknown field \"ingres\" (did you mean \"ingress\"?)"
+        "\n"
+        "np.yaml:9:3: error: spec.ingress: duplicate field \"ingress\"");
 }
 
 // --- the seeds' mis-indented examples -----------------------------------------------
@@ -513,7 +518,8 @@ TEST_CASE("seed NP-11's mis-indented examples are rejected at the misplaced fiel
               at_ports + ": error: spec.ports: unknown field \"ports\"");
   }
   // The caret sits under the field name.
-  Parsed p = parse_files({{"db.yaml", read_text(root / "fixtures/errors/bad-np11-database-no-egress.yaml")}});
+  Parsed p = parse_files(
+      {{"db.yaml", read_text(root / "fixtures/errors/bad-np11-database-no-egress.yaml")}});
   CHECK(p.diagnostics.find(" 18 |     podSelector:\n"
                            "    |     ^~~~~~~~~~~\n") != std::string::npos);
 }
@@ -557,9 +563,12 @@ TEST_CASE("a List item that is not a NetworkPolicy is an error, and the policies
     - not-an-object
   )");
   CHECK(heads(p.diagnostics) ==
-            "np.yaml:5:26: error: items[1].kind: unsupported kind \"Pod\" in a List: a policy " "input must contain only NetworkPolicy objects"
-            "\n" "np.yaml:6:3: error: items[2].kind: missing required field"
-            "\n" "np.yaml:7:3: error: items[3]: expected an object, found a scalar");
+        "np.yaml:5:26: error: items[1].kind: unsupported kind \"Pod\" in a List: a policy "
+        "input must contain only NetworkPolicy objects"
+        "\n"
+        "np.yaml:6:3: error: items[2].kind: missing required field"
+        "\n"
+        "np.yaml:7:3: error: items[3]: expected an object, found a scalar");
   REQUIRE(p.set.policies.size() == 1);
   CHECK(p.set.policies[0].name == "a");
 }
@@ -584,12 +593,14 @@ TEST_CASE("JSON input is read like YAML, quoted numbers included") {
   CHECK(pol.ingress_rules.at(0).ports.at(0).port == 8080);
   CHECK(pol.egress_rules.at(0).ports.at(0).name == "dns");
 
-  Parsed bad = parse_files(
-      {{"bad.json", "{\"apiVersion\": \"networking.k8s.io/v1\", \"kind\": \"NetworkPolicy\",\n"
+  Parsed bad =
+      parse_files({{"bad.json",
+                    "{\"apiVersion\": \"networking.k8s.io/v1\", \"kind\": \"NetworkPolicy\",\n"
                     " \"metadata\": {\"name\": \"j\"},\n"
                     " \"spec\": {\"ingress\": [{\"ports\": [{\"port\": \"443\"}]}]}}\n"}});
   CHECK(heads(bad.diagnostics) ==
-            "bad.json:3:43: error: spec.ingress[0].ports[0].port: invalid port name \"443\": must " "contain at least one letter (write a port number without quotes)");
+        "bad.json:3:43: error: spec.ingress[0].ports[0].port: invalid port name \"443\": must "
+        "contain at least one letter (write a port number without quotes)");
 }
 
 TEST_CASE("every document of a multi-document file is read; empty ones are skipped") {
@@ -628,8 +639,9 @@ TEST_CASE("an empty file, or one of comments only, holds no policy and no error"
 
 TEST_CASE("a YAML syntax error is located, and the other files are still read") {
   Parsed p = parse_files({{"a.yaml", "apiVersion: [\n"},
-                          {"b.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-                                     "metadata: {name: b}\n"}});
+                          {"b.yaml",
+                           "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                           "metadata: {name: b}\n"}});
   auto lines = headlines(p.diagnostics);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].rfind("a.yaml:", 0) == 0);
@@ -642,21 +654,23 @@ TEST_CASE("the same namespace/name twice is an error at the second, across files
       "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: dup\n";
   Parsed p = parse_files({{"one.yaml", policy}, {"two.yaml", "# again\n" + policy}});
   CHECK(heads(p.diagnostics) ==
-            "two.yaml:5:9: error: metadata.name: duplicate NetworkPolicy " "default/dup, first defined at one.yaml:4:9");
+        "two.yaml:5:9: error: metadata.name: duplicate NetworkPolicy "
+        "default/dup, first defined at one.yaml:4:9");
   REQUIRE(p.set.policies.size() == 1);
-  Parsed other_ns = parse_files(
-      {{"one.yaml", policy}, {"two.yaml", policy + "  namespace: other\n"}});
+  Parsed other_ns =
+      parse_files({{"one.yaml", policy}, {"two.yaml", policy + "  namespace: other\n"}});
   CHECK(other_ns.errors == 0);
   CHECK(other_ns.set.policies.size() == 2);
 }
 
 TEST_CASE("policies come out sorted by namespace, then name") {
   auto doc = [](const char* ns, const char* name) {
-    return std::string("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ") +
+    return std::string(
+               "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ") +
            name + ", namespace: " + ns + "}\n";
   };
-  Parsed p = parse_files({{"x.yaml", doc("b", "a") + doc("a", "z") + doc("a", "b")},
-                          {"y.yaml", doc("a", "c")}});
+  Parsed p = parse_files(
+      {{"x.yaml", doc("b", "a") + doc("a", "z") + doc("a", "b")}, {"y.yaml", doc("a", "c")}});
   REQUIRE(p.set.policies.size() == 4);
   std::vector<std::string> order;
   for (const auto& pol : p.set.policies) order.push_back(pol.ns + "/" + pol.name);
@@ -683,7 +697,9 @@ TEST_CASE("every IR node remembers where it came from") {
   )");
   REQUIRE(parsed.set.policies.size() == 1);
   const Policy& p = parsed.set.policies[0];
-  auto at = [](const SourceLoc& l) { return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.col); };
+  auto at = [](const SourceLoc& l) {
+    return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.col);
+  };
   CHECK(at(p.loc) == "np.yaml:1:1");
   CHECK(at(p.pod_selector.loc) == "np.yaml:6:5");
   CHECK(at(p.pod_selector.match_expressions[0].loc) == "np.yaml:7:7");
@@ -749,8 +765,7 @@ TEST_CASE("seed policies read as their seeds describe them") {
   REQUIRE(internet.egress_rules.size() == 1);
   CHECK(internet.egress_rules[0].peers.empty());
   CHECK(internet.egress_rules[0].ports.empty());
-  CHECK(internet.pod_selector.match_labels ==
-        Labels{{"networking/allow-internet-egress", "true"}});
+  CHECK(internet.pod_selector.match_labels == Labels{{"networking/allow-internet-egress", "true"}});
 
   // NP-12: the metadata service carved out of 0.0.0.0/0.
   Policy api = seed("np12-app-allow-external-api.yaml");
@@ -777,7 +792,8 @@ TEST_CASE("hostile input is reported, never thrown") {
       "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
       "spec: {ingress: [{from: [{ipBlock: {cidr: {x: 1}, except: {y: 2}}}]}]}\n",
       "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
-      "spec: {ingress: [{ports: [{port: 99999999999999999999999999, endPort: -99999999999999999999}]}]}\n",
+      "spec: {ingress: [{ports: [{port: 99999999999999999999999999, endPort: "
+      "-99999999999999999999}]}]}\n",
       "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
       "spec: {podSelector: {matchExpressions: [{key: [a], operator: {b: c}, values: [[x]]}]}}\n",
       "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
@@ -793,15 +809,49 @@ TEST_CASE("hostile input is reported, never thrown") {
       "kind: List\napiVersion: v1\nitems: [{kind: List, apiVersion: v1, items: []}]\n",
       "\xff\xfegarbage: [\x01",
       "\x01\x02\x03",
+      // yaml-cpp 0.7's LoadAll loops for ever on these (yaml_util.cc, stuck_at).
+      ",",
+      "&a ,",
+      "!!str ,",
+      "apiVersion: v1\n---\n,\n",
       "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{",
   };
-  for (const char* input : inputs) {
-    std::string text = input;
+  std::vector<std::string> texts(std::begin(inputs), std::end(inputs));
+  texts.push_back(std::string(100000, '['));
+  // A few kilobytes that alias their way to 27 million requirements.
+  auto repeat = [](const std::string& s, int n) {
+    std::string out = s;
+    for (int i = 1; i < n; ++i) out += ", " + s;
+    return out;
+  };
+  texts.push_back(
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bomb}\nx:\n"
+      "  m: &m {key: a, operator: Exists}\n"
+      "  e: &e [" +
+      repeat("*m", 300) +
+      "]\n"
+      "  q: &q {podSelector: {matchExpressions: *e}}\n"
+      "  p: &p [" +
+      repeat("*q", 300) +
+      "]\n"
+      "  r: &r {from: *p}\n"
+      "spec:\n  ingress: [" +
+      repeat("*r", 300) + "]\n");
+  texts.push_back(
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
+      "spec: &s {ingress: [{from: [*s]}]}\n");
+  for (const std::string& text : texts) {
     CAPTURE(text);
     Diagnostics diags;
     CHECK_NOTHROW(parse_policies({{"h.yaml", text}}, diags));
     CHECK(diags.has_errors());
   }
+  // The alias bomb, many times over, is refused once, at the document that
+  // runs out the budget.
+  std::vector<InputFile> bombs(20, InputFile{"bomb.yaml", texts[texts.size() - 2]});
+  Diagnostics diags;
+  CHECK(parse_policies(bombs, diags).policies.empty());
+  CHECK(diags.error_count() == 1);
 }
 
 TEST_CASE("no fixture, cut short or with a line removed, makes the parser throw") {
@@ -819,7 +869,8 @@ TEST_CASE("no fixture, cut short or with a line removed, makes the parser throw"
         size_t end = text.find('\n', start);
         end = end == std::string::npos ? text.size() : end + 1;
         Diagnostics diags;
-        CHECK_NOTHROW(parse_policies({{"cut.yaml", text.substr(0, start) + text.substr(end)}}, diags));
+        CHECK_NOTHROW(
+            parse_policies({{"cut.yaml", text.substr(0, start) + text.substr(end)}}, diags));
         start = end;
       }
     }

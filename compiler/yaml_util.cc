@@ -1,5 +1,6 @@
 #include "compiler/yaml_util.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
 #include <cctype>
@@ -11,7 +12,7 @@ namespace netpolc {
 
 namespace {
 
-// Sees where each document starts, and nothing else.
+// Remembers where the last document started, and nothing else.
 class DocumentStarts : public YAML::EventHandler {
  public:
   YAML::Mark start;
@@ -30,41 +31,95 @@ class DocumentStarts : public YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
-// yaml-cpp 0.7 loops forever, allocating, when a document would start with a
-// token that cannot start a node (a lone "," at the top level): every call to
-// HandleNextDocument yields an empty document at the same place
-// (jbeder/yaml-cpp#1040, fixed upstream in 2024). Returns that place, found by
-// one pass over the events before YAML::LoadAll is trusted with the text.
-std::optional<YAML::Mark> find_endless_document(const std::string& text) {
+// yaml-cpp 0.7's LoadAll loops for ever, allocating, on a document that
+// starts with a token it cannot place ("," or "&a ," or "!!str ,"): the
+// parser reports an empty document without consuming the token, again and
+// again (jbeder/yaml-cpp#1040, fixed upstream by #1319). A first pass over
+// the events finds such a stream, where two documents start at the same
+// place, and returns that place.
+std::optional<YAML::Mark> stuck_at(const std::string& text) {
   std::istringstream stream(text);
   YAML::Parser parser(stream);
   DocumentStarts starts;
-  int previous = -1;
+  std::optional<int> last;
   while (parser.HandleNextDocument(starts)) {
-    if (starts.start.pos == previous) return starts.start;
-    previous = starts.start.pos;
+    if (last && starts.start.pos == *last) return starts.start;
+    last = starts.start.pos;
   }
   return std::nullopt;
+}
+
+SourceLoc loc_of_mark(const std::string& file, const YAML::Mark& mark) {
+  return {file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0, 1};
+}
+
+// The lines of a text, without their newlines.
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// A syntax error as the user can act on it: one found at the end of the
+// input points just after its last character (so that the line is shown),
+// and a tab in the indentation of the line is named.
+void report_syntax_error(const InputFile& in, const YAML::Mark& mark, std::string message,
+                         Diagnostics& diags) {
+  SourceLoc loc = loc_of_mark(in.name, mark);
+  std::vector<std::string> lines = split_lines(in.text);
+  while (!lines.empty() && lines.back().find_first_not_of(" \t\r") == std::string::npos)
+    lines.pop_back();
+  if (loc.line > int(lines.size()) && !lines.empty()) {
+    loc.line = int(lines.size());
+    loc.col = int(lines.back().size()) + 1;
+  }
+  if (message == "end of map flow not found") message += " (a '{' is not closed)";
+  if (message == "end of sequence flow not found") message += " (a '[' is not closed)";
+  if (loc.line > 0 && loc.line <= int(lines.size())) {
+    const std::string& line = lines[size_t(loc.line - 1)];
+    size_t indent_end = line.find_first_not_of(" \t");
+    if (line.substr(0, indent_end).find('\t') != std::string::npos)
+      message += " (a tab in the indentation: YAML indents with spaces only)";
+  }
+  diags.error(loc, "", "invalid YAML: " + message);
 }
 
 }  // namespace
 
 std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags) {
   try {
-    if (auto mark = find_endless_document(in.text)) {
-      SourceLoc loc{in.name, mark->line + 1, mark->column + 1, 1};
-      size_t pos = size_t(mark->pos);
-      std::string what = pos < in.text.size() ? "\"" + in.text.substr(pos, 1) + "\"" : "end";
-      diags.error(loc, "", "invalid YAML: unexpected " + what);
+    if (auto mark = stuck_at(in.text)) {
+      std::string what = mark->pos >= 0 && size_t(mark->pos) < in.text.size()
+                             ? std::string(" \"") + in.text[size_t(mark->pos)] + "\""
+                             : std::string();
+      report_syntax_error(in, *mark, "unexpected" + what, diags);
       return {};
     }
     return YAML::LoadAll(in.text);
+  } catch (const YAML::DeepRecursion& e) {  // its message says "bad file"
+    report_syntax_error(in, e.mark, "nested too deeply", diags);
+    return {};
   } catch (const YAML::Exception& e) {
-    SourceLoc loc{in.name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                  e.mark.column >= 0 ? e.mark.column + 1 : 0, 1};
-    diags.error(loc, "", "invalid YAML: " + e.msg);
+    report_syntax_error(in, e.mark, e.msg, diags);
     return {};
   }
+}
+
+bool within_budget(const YAML::Node& node, size_t& budget, int max_depth) {
+  if (budget == 0 || max_depth < 0) return false;
+  --budget;
+  if (node.IsSequence()) {
+    for (const auto& child : node)
+      if (!within_budget(child, budget, max_depth - 1)) return false;
+  } else if (node.IsMap()) {
+    for (const auto& entry : node) {
+      if (!within_budget(entry.first, budget, max_depth - 1) ||
+          !within_budget(entry.second, budget, max_depth - 1))
+        return false;
+    }
+  }
+  return true;
 }
 
 SourceLoc loc_of(const YAML::Node& node, const std::string& file) {
@@ -107,7 +162,7 @@ YamlAt YamlAt::item(size_t index) const {
   return {n, file, child_path, n.IsNull() ? intro_of(*this) : n};
 }
 
-const char* node_kind_name(const YAML::Node& n) {
+static const char* kind_name(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map: return "an object";
     case YAML::NodeType::Sequence: return "a list";
@@ -119,12 +174,12 @@ const char* node_kind_name(const YAML::Node& n) {
 
 bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnostics& diags) {
   if (!at.node.IsMap()) {
-    diags.error(at.loc(), at.path, std::string("expected an object, found ") + node_kind_name(at.node));
+    diags.error(at.loc(), at.path, std::string("expected an object, found ") + kind_name(at.node));
     return false;
   }
   std::set<std::string> seen;
   for (auto it = at.node.begin(); it != at.node.end(); ++it) {
-    const YAML::Node k = it->first;  // a copy: `it->first` lives in a temporary
+    YAML::Node k = it->first;  // a copy: `it->` yields a temporary
     std::string key = k.IsScalar() ? k.Scalar() : std::string();
     std::string path = at.path.empty() ? key : at.path + "." + key;
     SourceLoc loc = loc_of(k, at.file);
@@ -149,13 +204,13 @@ bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnost
 
 bool check_sequence(const YamlAt& at, Diagnostics& diags) {
   if (at.node.IsNull() || at.node.IsSequence()) return true;
-  diags.error(at.loc(), at.path, std::string("expected a list, found ") + node_kind_name(at.node));
+  diags.error(at.loc(), at.path, std::string("expected a list, found ") + kind_name(at.node));
   return false;
 }
 
 std::optional<std::string> read_string(const YamlAt& at, Diagnostics& diags) {
   if (!at.node.IsScalar()) {
-    diags.error(at.loc(), at.path, std::string("expected a string, found ") + node_kind_name(at.node));
+    diags.error(at.loc(), at.path, std::string("expected a string, found ") + kind_name(at.node));
     return std::nullopt;
   }
   return at.node.Scalar();
@@ -237,7 +292,7 @@ std::optional<int64_t> read_int(const YamlAt& at, Diagnostics& diags) {
   }
   diags.error(at.loc(), at.path, "expected an integer, found " +
                                      (at.node.IsScalar() ? "\"" + at.node.Scalar() + "\""
-                                                         : std::string(node_kind_name(at.node))));
+                                                         : std::string(kind_name(at.node))));
   return std::nullopt;
 }
 
@@ -249,7 +304,7 @@ std::optional<bool> read_bool(const YamlAt& at, Diagnostics& diags) {
   }
   diags.error(at.loc(), at.path, std::string("expected true or false, found ") +
                                      (at.node.IsScalar() ? "\"" + at.node.Scalar() + "\""
-                                                         : std::string(node_kind_name(at.node))));
+                                                         : std::string(kind_name(at.node))));
   return std::nullopt;
 }
 
@@ -260,7 +315,7 @@ static std::optional<std::vector<std::pair<std::string, std::string>>> read_map_
   std::vector<std::pair<std::string, std::string>> out;
   if (at.node.IsNull()) return out;
   if (!at.node.IsMap()) {
-    diags.error(at.loc(), at.path, std::string("expected an object, found ") + node_kind_name(at.node));
+    diags.error(at.loc(), at.path, std::string("expected an object, found ") + kind_name(at.node));
     return std::nullopt;
   }
   bool ok = true;

@@ -25,6 +25,13 @@ struct InputFile {
 // diagnostic and yields no documents for that input.
 std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags);
 
+// Counts the nodes of `node`, every alias expanded where it is used, against
+// `budget`, which it lowers; false when the budget runs out or the nesting
+// goes deeper than `max_depth`. Aliases let a few kilobytes of YAML stand for
+// billions of values (an alias may even refer to a node that contains it):
+// readers check this before walking a document.
+bool within_budget(const YAML::Node& node, size_t& budget, int max_depth = 256);
+
 // The location of a node (its first character), with a caret as long as a
 // scalar's text.
 SourceLoc loc_of(const YAML::Node& node, const std::string& file);
