@@ -162,7 +162,7 @@ YamlAt YamlAt::item(size_t index) const {
   return {n, file, child_path, n.IsNull() ? intro_of(*this) : n};
 }
 
-static const char* kind_name(const YAML::Node& n) {
+const char* node_kind_name(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map: return "an object";
     case YAML::NodeType::Sequence: return "a list";
@@ -174,7 +174,7 @@ static const char* kind_name(const YAML::Node& n) {
 
 bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnostics& diags) {
   if (!at.node.IsMap()) {
-    diags.error(at.loc(), at.path, std::string("expected an object, found ") + kind_name(at.node));
+    diags.error(at.loc(), at.path, std::string("expected an object, found ") + node_kind_name(at.node));
     return false;
   }
   std::set<std::string> seen;
@@ -204,13 +204,13 @@ bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnost
 
 bool check_sequence(const YamlAt& at, Diagnostics& diags) {
   if (at.node.IsNull() || at.node.IsSequence()) return true;
-  diags.error(at.loc(), at.path, std::string("expected a list, found ") + kind_name(at.node));
+  diags.error(at.loc(), at.path, std::string("expected a list, found ") + node_kind_name(at.node));
   return false;
 }
 
 std::optional<std::string> read_string(const YamlAt& at, Diagnostics& diags) {
   if (!at.node.IsScalar()) {
-    diags.error(at.loc(), at.path, std::string("expected a string, found ") + kind_name(at.node));
+    diags.error(at.loc(), at.path, std::string("expected a string, found ") + node_kind_name(at.node));
     return std::nullopt;
   }
   return at.node.Scalar();
@@ -292,7 +292,7 @@ std::optional<int64_t> read_int(const YamlAt& at, Diagnostics& diags) {
   }
   diags.error(at.loc(), at.path, "expected an integer, found " +
                                      (at.node.IsScalar() ? "\"" + at.node.Scalar() + "\""
-                                                         : std::string(kind_name(at.node))));
+                                                         : std::string(node_kind_name(at.node))));
   return std::nullopt;
 }
 
@@ -304,7 +304,7 @@ std::optional<bool> read_bool(const YamlAt& at, Diagnostics& diags) {
   }
   diags.error(at.loc(), at.path, std::string("expected true or false, found ") +
                                      (at.node.IsScalar() ? "\"" + at.node.Scalar() + "\""
-                                                         : std::string(kind_name(at.node))));
+                                                         : std::string(node_kind_name(at.node))));
   return std::nullopt;
 }
 
@@ -315,7 +315,7 @@ static std::optional<std::vector<std::pair<std::string, std::string>>> read_map_
   std::vector<std::pair<std::string, std::string>> out;
   if (at.node.IsNull()) return out;
   if (!at.node.IsMap()) {
-    diags.error(at.loc(), at.path, std::string("expected an object, found ") + kind_name(at.node));
+    diags.error(at.loc(), at.path, std::string("expected an object, found ") + node_kind_name(at.node));
     return std::nullopt;
   }
   bool ok = true;
