@@ -717,12 +717,12 @@ TEST_CASE("every IR node remembers where it came from") {
 TEST_CASE("every seed manifest parses without a diagnostic") {
   const fs::path root = NETPOLC_SOURCE_DIR;
   std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(root / "fixtures/seeds"))
+  for (const auto& e : fs::recursive_directory_iterator(root / "fixtures/seeds"))
     if (e.path().extension() == ".yaml") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   CHECK(files.size() == 18);
   for (const auto& f : files) {
-    std::string rel = "fixtures/seeds/" + f.filename().string();
+    std::string rel = fs::relative(f, root).string();
     CAPTURE(rel);
     Parsed p = parse_files({{rel, read_text(f)}});
     CHECK(p.diagnostics == "");
@@ -774,7 +774,7 @@ TEST_CASE("seed policies read as their seeds describe them") {
   CHECK(format_cidr(block.except.at(0)) == "169.254.169.254/32");
 
   // Zero trust: namespace app, default deny without an egress field.
-  Policy zt = seed("zero-trust-default-deny-egress.yaml");
+  Policy zt = seed("zero-trust/default-deny-egress.yaml");
   CHECK(zt.ns == "app");
   CHECK(zt.egress);
   CHECK_FALSE(zt.ingress);
@@ -857,8 +857,8 @@ TEST_CASE("hostile input is reported, never thrown") {
 TEST_CASE("no fixture, cut short or with a line removed, makes the parser throw") {
   const fs::path root = NETPOLC_SOURCE_DIR;
   for (const char* dir : {"fixtures/seeds", "fixtures/errors"}) {
-    for (const auto& e : fs::directory_iterator(root / dir)) {
-      if (e.path().extension() == ".md") continue;
+    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+      if (!e.is_regular_file() || e.path().extension() == ".md") continue;
       std::string text = read_text(e.path());
       CAPTURE(e.path().string());
       for (size_t cut = 0; cut < text.size(); cut += 7) {
