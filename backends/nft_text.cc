@@ -96,7 +96,7 @@ class Emitter {
 
  private:
   std::vector<size_t> used_chains() const;
-  std::string peer_set(size_t rule, Family f);
+  std::string peer_set(size_t set, Family f);
   std::string named_set(size_t rule, Family f);
   std::string address_set(const std::string& name, Family f, const std::vector<IpRange>& ranges);
   void emit_chain(const PodChain& c);
@@ -127,13 +127,13 @@ std::string Emitter::address_set(const std::string& name, Family f, const std::v
   return s.name;
 }
 
-std::string Emitter::peer_set(size_t rule, Family f) {
-  const CompiledRule& r = prog_.rules[rule];
-  const auto& ranges = r.peers.of(f);
+std::string Emitter::peer_set(size_t set, Family f) {
+  const PeerSet& p = prog_.peer_sets[set];
+  const auto& ranges = p.addresses.of(f);
   if (ranges.empty()) return {};
-  const RuleOrigin& o = r.origin;
+  const RuleOrigin& o = p.first_use;
   return address_set("peer/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
-                         std::to_string(o.index) + "/" + family_suffix(f),
+                         std::to_string(o.index) + "-" + std::to_string(p.peer_index) + "/" + family_suffix(f),
                      f, ranges);
 }
 
@@ -168,11 +168,19 @@ void Emitter::emit_rule(const PodChain& c, const ChainRule& cr) {
       line(2, pm + "return" + note);
       emitted = true;
     } else {
-      for (Family f : {Family::V4, Family::V6}) {
-        std::string set = peer_set(cr.rule, f);
-        if (set.empty()) continue;
-        line(2, std::string(addr_family_kw(f)) + " " + dir + " @" + set + " " + pm + "return" + note);
-        emitted = true;
+      // One line per peer (OR), each naming its peer; peers of one rule that
+      // stand for the same addresses need only the first.
+      for (size_t i = 0; i < r.peer_sets.size(); ++i) {
+        if (std::find(r.peer_sets.begin(), r.peer_sets.begin() + long(i), r.peer_sets[i]) !=
+            r.peer_sets.begin() + long(i))
+          continue;
+        for (Family f : {Family::V4, Family::V6}) {
+          std::string set = peer_set(r.peer_sets[i], f);
+          if (set.empty()) continue;
+          line(2, std::string(addr_family_kw(f)) + " " + dir + " @" + set + " " + pm + "return" +
+                      comment(r.origin.peer_label(i)));
+          emitted = true;
+        }
       }
     }
   }

@@ -44,11 +44,23 @@ struct RuleOrigin {
 
   // "x/allow-dns egress[0]": the comment every emitted rule carries.
   std::string label() const;
+  // "x/allow-dns egress[0] to[1]": the same, naming one peer.
+  std::string peer_label(size_t peer) const;
+};
+
+// The addresses one NetworkPolicyPeer stands for. Peers that resolve to the
+// same addresses (the same selectors in many policies, the same ipBlock) share
+// one PeerSet, so that the output grows with the pods and the distinct peers,
+// not with pods x rules.
+struct PeerSet {
+  AddrSet addresses;
+  RuleOrigin first_use;  // the first rule (in policy order) that names it
+  size_t peer_index = 0;  // its position in that rule's from/to list
 };
 
 // One ingress or egress rule of one policy, resolved. It allows a packet when
 // the peer address matches AND the port matches:
-//   peer: any_peer, or the address is in `peers`;
+//   peer: any_peer, or the address is in one of `peer_sets`;
 //   port: any_port (every protocol, ICMP included), or (protocol, port) is in
 //         `ports`, or (for egress) (address, protocol, port) is in
 //         `named_targets`, or (for ingress) it is in the named ports resolved
@@ -56,7 +68,7 @@ struct RuleOrigin {
 struct CompiledRule {
   RuleOrigin origin;
   bool any_peer = false;
-  AddrSet peers;
+  std::vector<size_t> peer_sets;  // per peer of from/to, in order: indexes into Program::peer_sets
   bool any_port = false;
   std::vector<PortRange> ports;        // numeric ports, sorted and merged
   std::vector<AddrPort> named_targets;  // egress named ports, sorted
@@ -93,6 +105,7 @@ struct Dispatch {
 };
 
 struct Program {
+  std::vector<PeerSet> peer_sets;
   std::vector<CompiledRule> rules;  // in policy order
   std::vector<PodChain> chains;     // sorted by name
   std::vector<Dispatch> egress;     // sorted by address: sources isolated for egress

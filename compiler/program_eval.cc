@@ -19,7 +19,8 @@ bool port_in(const std::vector<PortRange>& ports, const Flow& f) {
 bool rule_allows(const Program& prog, const ChainRule& cr, Direction d, const Flow& f) {
   const CompiledRule& r = prog.rules[cr.rule];
   const IpAddr& peer = d == Direction::Ingress ? f.src : f.dst;
-  bool peer_ok = r.any_peer || r.peers.contains(peer);
+  bool peer_ok = r.any_peer;
+  for (size_t set : r.peer_sets) peer_ok = peer_ok || prog.peer_sets[set].addresses.contains(peer);
   if (peer_ok && (r.any_port || port_in(r.ports, f) || port_in(cr.named_ports, f))) return true;
   for (const auto& t : r.named_targets) {
     Flow probe = f;

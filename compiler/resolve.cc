@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "compiler/pod_index.h"
@@ -12,6 +13,10 @@ namespace netpolc {
 
 std::string RuleOrigin::label() const {
   return ns + "/" + policy + " " + direction_name(direction) + "[" + std::to_string(index) + "]";
+}
+
+std::string RuleOrigin::peer_label(size_t peer) const {
+  return label() + (direction == Direction::Ingress ? " from[" : " to[") + std::to_string(peer) + "]";
 }
 
 AddrSet cluster_dns_servers(const Cluster& cluster) {
@@ -44,36 +49,130 @@ NamedPortIndex index_named_ports(const Cluster& cluster) {
   return idx;
 }
 
-AddrSet peer_addresses(const PodIndex& index, const Policy& policy, const Peer& peer) {
-  if (peer.ip_block) {
-    AddrSet except;
-    for (const auto& c : peer.ip_block->except) except = set_union(except, AddrSet::of_cidr(c));
-    return set_subtract(AddrSet::of_cidr(peer.ip_block->cidr), except);
+std::string selector_key(const LabelSelector& sel) {
+  std::string out;
+  for (const auto& [k, v] : sel.match_labels) out += k + "=" + v + ",";
+  std::vector<std::string> exprs;
+  for (const auto& r : sel.match_expressions) {
+    std::vector<std::string> values = r.values;
+    std::sort(values.begin(), values.end());
+    std::string e = r.key + " " + std::to_string(int(r.op));
+    for (const auto& v : values) e += " " + v;
+    exprs.push_back(e);
   }
-  AddrSet s;
-  for (size_t i : index.select_peer_pods(policy.ns, peer))
-    for (const auto& ip : index.cluster().pods[i].ips) s.of(ip.family).push_back({ip.value, ip.value});
-  normalize(s);
-  return s;
+  std::sort(exprs.begin(), exprs.end());
+  for (const auto& e : exprs) out += "(" + e + ")";
+  return out;
 }
 
-CompiledRule compile_rule(const PodIndex& index, const NamedPortIndex& named, const Policy& policy,
-                          Direction d, size_t r) {
+// Resolves each distinct peer once and shares peers that stand for the same
+// addresses, so that a selector used by many policies costs its answer once.
+class PeerResolver {
+ public:
+  PeerResolver(const PodIndex& index, Program& prog) : index_(index), prog_(prog) {}
+
+  // The peer set of one peer of a rule.
+  size_t resolve(const Policy& policy, const Peer& peer, const RuleOrigin& origin, size_t peer_index) {
+    std::string key = peer_key(policy, peer);
+    auto it = by_key_.find(key);
+    if (it != by_key_.end()) return it->second;
+    AddrSet addrs;
+    std::vector<size_t> pods;
+    if (peer.ip_block) {
+      AddrSet except;
+      for (const auto& c : peer.ip_block->except) except = set_union(except, AddrSet::of_cidr(c));
+      addrs = set_subtract(AddrSet::of_cidr(peer.ip_block->cidr), except);
+    } else {
+      pods = index_.select_peer_pods(policy.ns, peer);
+      for (size_t i : pods)
+        for (const auto& ip : index_.cluster().pods[i].ips) addrs.of(ip.family).push_back({ip.value, ip.value});
+      normalize(addrs);
+    }
+    auto [c, fresh] = by_content_.try_emplace({addrs.v4, addrs.v6}, prog_.peer_sets.size());
+    if (fresh) {
+      prog_.peer_sets.push_back({std::move(addrs), origin, peer_index});
+      pods_.push_back(peer.ip_block ? std::nullopt : std::optional(std::move(pods)));
+    } else if (!pods_[c->second] && !peer.ip_block) {
+      pods_[c->second] = std::move(pods);
+    }
+    by_key_.emplace(std::move(key), c->second);
+    return c->second;
+  }
+
+  // The pods a peer set stands for, when it came from selectors.
+  const std::optional<std::vector<size_t>>& pods(size_t set) const { return pods_[set]; }
+
+ private:
+  static std::string peer_key(const Policy& policy, const Peer& peer) {
+    if (peer.ip_block) {
+      std::string k = "ip " + format_cidr(peer.ip_block->cidr);
+      std::vector<std::string> ex;
+      for (const auto& c : peer.ip_block->except) ex.push_back(format_cidr(c));
+      std::sort(ex.begin(), ex.end());
+      for (const auto& e : ex) k += " -" + e;
+      return k;
+    }
+    std::string k = peer.namespace_selector ? "ns " + selector_key(*peer.namespace_selector) : "in " + policy.ns;
+    return k + " | " + (peer.pod_selector ? selector_key(*peer.pod_selector) : "*");
+  }
+
+  const PodIndex& index_;
+  Program& prog_;
+  std::map<std::string, size_t> by_key_;
+  std::map<std::pair<std::vector<IpRange>, std::vector<IpRange>>, size_t> by_content_;
+  std::vector<std::optional<std::vector<size_t>>> pods_;  // per peer set
+};
+
+// Egress named ports, resolved on the destination pods the peers stand for.
+std::vector<AddrPort> egress_named_targets(const CompiledRule& rule, const PortSpec& spec,
+                                           const PeerResolver& peers, const NamedPortIndex& named,
+                                           const Program& prog, const Cluster& cluster) {
+  std::vector<AddrPort> out;
+  auto it = named.find({spec.name, spec.protocol});
+  if (it == named.end()) return out;
+  auto add = [&](size_t pod, uint16_t port) {
+    for (const auto& ip : cluster.pods[pod].ips) out.push_back({ip, spec.protocol, port});
+  };
+  auto declared_port = [&](size_t pod) -> std::optional<uint16_t> {
+    for (const auto& cp : cluster.pods[pod].ports)
+      if (cp.name == spec.name && cp.protocol == spec.protocol) return uint16_t(cp.port);
+    return std::nullopt;
+  };
+  if (rule.any_peer) {
+    for (auto [pod, port] : it->second) add(pod, port);
+    return out;
+  }
+  for (size_t set : rule.peer_sets) {
+    if (const auto& pods = peers.pods(set)) {
+      for (size_t pod : *pods)
+        if (auto port = declared_port(pod)) add(pod, *port);
+      continue;
+    }
+    const AddrSet& addrs = prog.peer_sets[set].addresses;
+    for (auto [pod, port] : it->second)
+      for (const auto& ip : cluster.pods[pod].ips)
+        if (addrs.contains(ip)) out.push_back({ip, spec.protocol, port});
+  }
+  return out;
+}
+
+CompiledRule compile_rule(PeerResolver& peers, const NamedPortIndex& named, const Program& prog,
+                          const Cluster& cluster, const Policy& policy, Direction d, size_t r) {
   const Rule& rule = policy.rules(d)[r];
   CompiledRule out;
   out.origin = RuleOrigin{policy.ns, policy.name, d, r, rule.loc};
   out.any_peer = rule.peers.empty();
-  for (const auto& peer : rule.peers) out.peers = set_union(out.peers, peer_addresses(index, policy, peer));
+  for (size_t i = 0; i < rule.peers.size(); ++i)
+    out.peer_sets.push_back(peers.resolve(policy, rule.peers[i], out.origin, i));
   out.any_port = rule.ports.empty();
   for (const auto& spec : rule.ports) {
     if (!spec.name.empty()) {
       out.has_named_ports = true;
-      if (d != Direction::Egress) continue;  // resolved per destination pod, in its chain
-      auto it = named.find({spec.name, spec.protocol});
-      if (it == named.end()) continue;
-      for (auto [pod, port] : it->second)
-        for (const auto& ip : index.cluster().pods[pod].ips)
-          if (out.any_peer || out.peers.contains(ip)) out.named_targets.push_back({ip, spec.protocol, port});
+      // Ingress named ports are resolved per destination pod, in its chain.
+      if (d == Direction::Egress) {
+        auto t = egress_named_targets(out, spec, peers, named, prog, cluster);
+        out.named_targets.insert(out.named_targets.end(), t.begin(), t.end());
+      }
       continue;
     }
     uint16_t lo = spec.port ? uint16_t(*spec.port) : 0;
@@ -129,6 +228,7 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
   Program prog;
   PodIndex index(cluster);
   NamedPortIndex named = index_named_ports(cluster);
+  PeerResolver peers(index, prog);
   prog.policy_count = policies.policies.size();
 
   // Per pod and direction, the policies isolating it, in policy order.
@@ -156,7 +256,7 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
       first_rule[di].push_back(prog.rules.size());
       if (!pol.isolates(d)) continue;
       for (size_t r = 0; r < pol.rules(d).size(); ++r)
-        prog.rules.push_back(compile_rule(index, named, pol, d, r));
+        prog.rules.push_back(compile_rule(peers, named, prog, cluster, pol, d, r));
       for (size_t pod : targets) isolating[di][pod].push_back(i);
     }
   }
