@@ -1,0 +1,305 @@
+#include "backends/nft_ruleset.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace netpolc::nft {
+
+namespace {
+
+const char* family_suffix(Family f) { return f == Family::V4 ? "v4" : "v6"; }
+
+std::string count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// nft set and chain names may be up to 255 bytes; keep long ones unique.
+std::string bounded_name(const std::string& name) {
+  if (name.size() <= 200) return name;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(content_hash(name)));
+  return name.substr(0, 183) + "~" + hex;
+}
+
+bool full_range(const PortRange& p) { return p.lo == 0 && p.hi == 65535; }
+
+Rule rule(std::vector<Match> matches, Verdict verdict, const std::string& comment = "") {
+  Rule r;
+  r.matches = std::move(matches);
+  r.verdict = std::move(verdict);
+  r.comment = comment.empty() ? "" : sanitize_comment(comment);
+  return r;
+}
+
+Verdict verdict(VerdictKind kind, std::string target = "") { return {kind, std::move(target), {}}; }
+
+class Builder {
+ public:
+  Builder(const Program& prog, const Cluster& cluster, const NftOptions& opt)
+      : prog_(prog), cluster_(cluster), opt_(opt) {}
+
+  Ruleset run();
+
+ private:
+  std::vector<size_t> used_chains() const;
+  std::string peer_set(size_t set, Family f);
+  std::string named_set(size_t rule, Family f);
+  std::string address_set(const std::string& name, Family f, const std::vector<IpRange>& ranges);
+  Chain pod_chain(size_t index);
+  void add_rules(const PodChain& c, const ChainRule& cr, Chain& out);
+  void add_dns_rules(bool to_dns, bool from_pods, Chain& out);
+  void add_gateway_base(Ruleset& rs);
+  void add_endpoint_base(Ruleset& rs);
+  std::vector<VerdictMap> maps() const;
+
+  const Program& prog_;
+  const Cluster& cluster_;
+  const NftOptions& opt_;
+  std::map<std::string, NamedSet> sets_;  // by name
+  std::map<std::pair<Family, std::vector<IpRange>>, std::string> set_by_content_;
+};
+
+std::string Builder::address_set(const std::string& name, Family f, const std::vector<IpRange>& ranges) {
+  // Identical peer sets of different rules share one set.
+  auto [it, fresh] = set_by_content_.try_emplace({f, ranges}, bounded_name(name));
+  if (!fresh) return it->second;
+  NamedSet& s = sets_[it->second];
+  s.name = it->second;
+  s.family = f;
+  s.interval = true;
+  s.ranges = ranges;
+  return s.name;
+}
+
+std::string Builder::peer_set(size_t set, Family f) {
+  const PeerSet& p = prog_.peer_sets[set];
+  const auto& ranges = p.addresses.of(f);
+  if (ranges.empty()) return {};
+  const RuleOrigin& o = p.first_use;
+  return address_set("peer/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
+                         std::to_string(o.index) + "-" + std::to_string(p.peer_index) + "/" + family_suffix(f),
+                     f, ranges);
+}
+
+std::string Builder::named_set(size_t rule, Family f) {
+  const CompiledRule& r = prog_.rules[rule];
+  std::vector<AddrPort> elements;
+  for (const auto& t : r.named_targets)
+    if (t.addr.family == f) elements.push_back(t);
+  if (elements.empty()) return {};
+  const RuleOrigin& o = r.origin;
+  std::string name = bounded_name("port/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
+                                  std::to_string(o.index) + "/" + family_suffix(f));
+  NamedSet& s = sets_[name];
+  s.name = name;
+  s.family = f;
+  s.interval = false;
+  s.addr_ports = std::move(elements);
+  return name;
+}
+
+void Builder::add_rules(const PodChain& c, const ChainRule& cr, Chain& out) {
+  const CompiledRule& r = prog_.rules[cr.rule];
+  const std::string label = r.origin.label();
+  const bool source = c.direction == Direction::Ingress;
+  std::vector<PortRange> ports = r.ports;
+  ports.insert(ports.end(), cr.named_ports.begin(), cr.named_ports.end());
+  merge_port_ranges(ports);
+  auto allow = [&](std::vector<Match> matches, const std::string& comment) {
+    Rule x = rule(std::move(matches), verdict(VerdictKind::Return), comment);
+    x.origin = r.origin;
+    out.items.push_back(std::move(x));
+  };
+  bool emitted = false;
+  if (r.any_port || !ports.empty()) {
+    std::vector<Match> pm;
+    if (!r.any_port) pm.push_back(PortMatch{ports});
+    if (r.any_peer) {
+      allow(pm, label);
+      emitted = true;
+    } else {
+      // One rule per peer (OR), each naming its peer; peers of one rule that
+      // stand for the same addresses need only the first.
+      for (size_t i = 0; i < r.peer_sets.size(); ++i) {
+        auto first = r.peer_sets.begin() + long(i);
+        if (std::find(r.peer_sets.begin(), first, *first) != first) continue;
+        for (Family f : {Family::V4, Family::V6}) {
+          std::string set = peer_set(*first, f);
+          if (set.empty()) continue;
+          std::vector<Match> m{AddrInSet{{f, source}, set}};
+          m.insert(m.end(), pm.begin(), pm.end());
+          allow(std::move(m), r.origin.peer_label(i));
+          emitted = true;
+        }
+      }
+    }
+  }
+  for (Family f : {Family::V4, Family::V6}) {
+    std::string set = named_set(cr.rule, f);
+    if (set.empty()) continue;
+    allow({DestPortInSet{f, set}}, label);
+    emitted = true;
+  }
+  if (!emitted) out.items.push_back(Note{label + ": allows nothing here (no peer address or no matching port)"});
+}
+
+Chain Builder::pod_chain(size_t index) {
+  const PodChain& c = prog_.chains[index];
+  Chain out;
+  out.name = c.name;
+  out.pod_chain = index;
+  std::string who = c.isolated_by.size() == 1 ? c.isolated_by[0]
+                                               : std::to_string(c.isolated_by.size()) + " policies";
+  out.comment = sanitize_comment(std::string(direction_name(c.direction)) + " of pods in " + c.ns + " isolated by " + who);
+  if (c.isolated_by.size() > 1)
+    for (const auto& p : c.isolated_by) out.items.push_back(Note{"isolated by " + p});
+  for (const auto& cr : c.rules) add_rules(c, cr, out);
+  out.items.push_back(rule({}, verdict(VerdictKind::Drop), std::string(direction_name(c.direction)) + " not allowed by " + who));
+  return out;
+}
+
+std::vector<size_t> Builder::used_chains() const {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < prog_.chains.size(); ++i) {
+    const PodChain& c = prog_.chains[i];
+    if (opt_.target == Target::Gateway ||
+        std::binary_search(c.pods.begin(), c.pods.end(), opt_.endpoint_pod))
+      out.push_back(i);
+  }
+  return out;
+}
+
+// The DNS carve-out rule: to (or, on a DNS server, from) the cluster DNS
+// servers on 53.
+void Builder::add_dns_rules(bool to_dns, bool from_pods, Chain& out) {
+  for (Family f : {Family::V4, Family::V6}) {
+    if (prog_.dns_servers.of(f).empty()) continue;
+    std::string dns = address_set(std::string("dns-") + family_suffix(f), f, prog_.dns_servers.of(f));
+    std::string pods = address_set(std::string("pods-") + family_suffix(f), f, prog_.pod_addresses.of(f));
+    std::vector<Match> m;
+    if (from_pods) m.push_back(AddrInSet{{f, true}, pods});
+    if (to_dns) m.push_back(AddrInSet{{f, false}, dns});
+    m.push_back(PortMatch{{{Protocol::UDP, 53, 53}, {Protocol::TCP, 53, 53}}});
+    out.items.push_back(rule(std::move(m), verdict(VerdictKind::Accept), "--dns-carve-out cluster"));
+  }
+}
+
+void Builder::add_gateway_base(Ruleset& rs) {
+  if (opt_.dns_carve_out) {
+    Chain dns;
+    dns.name = "dns-carve-out";
+    dns.comment = sanitize_comment("every pod reaches the cluster DNS servers on 53, whatever the policies say");
+    add_dns_rules(true, true, dns);
+    rs.chains.push_back(std::move(dns));
+  }
+  Chain fw;
+  fw.name = "forward";
+  fw.hook = BaseHook{Hook::Forward};
+  fw.items.push_back(rule({CtEstablished{}}, verdict(VerdictKind::Accept), "replies of allowed connections"));
+  if (opt_.dns_carve_out) fw.items.push_back(rule({}, verdict(VerdictKind::Jump, "dns-carve-out")));
+  for (Direction d : {Direction::Egress, Direction::Ingress}) {
+    bool egress = d == Direction::Egress;
+    for (Family f : {Family::V4, Family::V6}) {
+      Verdict v = verdict(VerdictKind::Vmap, std::string(direction_name(d)) + "-" + family_suffix(f));
+      v.key = {f, egress};
+      fw.items.push_back(rule({}, v, egress ? "egress of the source pod" : "ingress of the destination pod"));
+    }
+  }
+  rs.chains.push_back(std::move(fw));
+}
+
+void Builder::add_endpoint_base(Ruleset& rs) {
+  const Pod& pod = cluster_.pods[opt_.endpoint_pod];
+  for (Direction d : {Direction::Ingress, Direction::Egress}) {
+    bool in = d == Direction::Ingress;
+    Chain c;
+    c.name = in ? "input" : "output";
+    c.hook = BaseHook{in ? Hook::Input : Hook::Output};
+    c.items.push_back(rule({Loopback{in}}, verdict(VerdictKind::Accept), "loopback"));
+    c.items.push_back(rule({CtEstablished{}}, verdict(VerdictKind::Accept), "replies of allowed connections"));
+    c.items.push_back(rule({NeighbourDiscovery{}}, verdict(VerdictKind::Accept), "IPv6 neighbour discovery"));
+    if (opt_.dns_carve_out) {
+      bool serves_dns = false;
+      for (const auto& ip : pod.ips) serves_dns = serves_dns || prog_.dns_servers.contains(ip);
+      if (!in) add_dns_rules(true, false, c);
+      else if (serves_dns) add_dns_rules(false, true, c);
+    }
+    for (size_t i : used_chains())
+      if (prog_.chains[i].direction == d)
+        c.items.push_back(rule({}, verdict(VerdictKind::Jump, prog_.chains[i].name),
+                               std::string(direction_name(d)) + " of " + pod.ns + "/" + pod.name));
+    rs.chains.push_back(std::move(c));
+  }
+}
+
+std::vector<VerdictMap> Builder::maps() const {
+  std::vector<VerdictMap> out;
+  for (Direction d : {Direction::Egress, Direction::Ingress}) {
+    for (Family f : {Family::V4, Family::V6}) {
+      VerdictMap m;
+      m.name = std::string(direction_name(d)) + "-" + family_suffix(f);
+      m.family = f;
+      for (const auto& e : d == Direction::Ingress ? prog_.ingress : prog_.egress) {
+        if (e.addr.family != f) continue;
+        const Pod& p = cluster_.pods[e.pod];
+        m.entries.push_back({e.addr, sanitize_comment(p.ns + "/" + p.name), prog_.chains[e.chain].name});
+      }
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+Ruleset Builder::run() {
+  Ruleset rs;
+  rs.table = opt_.table;
+  rs.comment = "managed by netpolc; do not edit";
+  const auto chains = used_chains();
+  for (size_t i : chains) rs.chains.push_back(pod_chain(i));
+  if (opt_.target == Target::Gateway) add_gateway_base(rs);
+  else add_endpoint_base(rs);
+
+  if (opt_.target == Target::Gateway) {
+    rs.header.push_back("netpolc gateway ruleset: " + count(prog_.pod_count, "pod", "pods") + ", " +
+                        count(prog_.policy_count, "policy", "policies") + ", " +
+                        count(chains.size(), "chain", "chains"));
+    rs.maps = maps();
+  } else {
+    const Pod& pod = cluster_.pods[opt_.endpoint_pod];
+    rs.header.push_back("netpolc endpoint ruleset for " + pod.ns + "/" + pod.name + ": " +
+                        count(prog_.policy_count, "policy", "policies") + ", " +
+                        count(chains.size(), "chain", "chains"));
+  }
+  rs.header.push_back("`nft -f` replaces table inet " + opt_.table + " atomically and touches no other table.");
+  for (auto& [name, s] : sets_) rs.sets.push_back(std::move(s));
+  return rs;
+}
+
+}  // namespace
+
+PortShape port_shape(const PortMatch& m) {
+  if (std::all_of(m.ports.begin(), m.ports.end(), full_range)) return PortShape::Protocols;
+  return distinct_protocols(m).size() == 1 ? PortShape::OneProtocol : PortShape::Concat;
+}
+
+std::vector<Protocol> distinct_protocols(const PortMatch& m) {
+  std::set<Protocol> protos;
+  for (const auto& p : m.ports) protos.insert(p.protocol);
+  return {protos.begin(), protos.end()};
+}
+
+std::string sanitize_comment(std::string text) {
+  // nft comments are limited to 128 bytes with the final NUL and cannot hold
+  // a double quote.
+  std::replace(text.begin(), text.end(), '"', '\'');
+  if (text.size() > 127) text = text.substr(0, 124) + "...";
+  return text;
+}
+
+Ruleset build_ruleset(const Program& prog, const Cluster& cluster, const NftOptions& options) {
+  return Builder(prog, cluster, options).run();
+}
+
+}  // namespace netpolc::nft

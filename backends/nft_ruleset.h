@@ -1,0 +1,161 @@
+// The nftables ruleset netpolc installs, as plain values: one `inet` table
+// with its sets, verdict maps and chains. Built once from a Program; the text
+// backend prints it (`nft -f` script) and the netlink backend sends it, so the
+// two cannot drift apart.
+//
+// Gateway target (forward hook):
+//   replies of allowed connections pass first; then the source's egress chain
+//   (by address, through a verdict map) and the destination's ingress chain;
+//   each chain `return`s when a rule allows the packet and drops otherwise.
+//   Addresses that are not isolated pods have no map entry and pass untouched.
+// Endpoint target (input/output hooks of the pod itself): the same chains,
+//   jumped to directly; loopback and IPv6 neighbour discovery pass.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "compiler/ir.h"
+#include "compiler/program.h"
+
+namespace netpolc {
+
+enum class Target { Gateway, Endpoint };
+
+struct NftOptions {
+  std::string table = "netpolc";
+  Target target = Target::Gateway;
+  size_t endpoint_pod = 0;  // with Target::Endpoint: index into Cluster::pods
+  bool dns_carve_out = false;
+};
+
+namespace nft {
+
+// A named set: `type ipv4_addr; flags interval` holding address ranges, or
+// `type ipv4_addr . inet_proto . inet_service` holding addresses with ports.
+struct NamedSet {
+  std::string name;
+  Family family = Family::V4;
+  bool interval = true;              // true: `ranges`; false: `addr_ports`
+  std::vector<IpRange> ranges;       // sorted, disjoint, not adjacent
+  std::vector<AddrPort> addr_ports;  // sorted
+
+  friend bool operator==(const NamedSet&, const NamedSet&) = default;
+};
+
+// `10.244.1.10 comment "default/web" : jump in/default/b8062222`
+struct MapEntry {
+  IpAddr addr;
+  std::string comment;
+  std::string chain;
+
+  friend bool operator==(const MapEntry&, const MapEntry&) = default;
+};
+
+// `map egress-v4 { type ipv4_addr : verdict; ... }`
+struct VerdictMap {
+  std::string name;
+  Family family = Family::V4;
+  std::vector<MapEntry> entries;  // sorted by address
+
+  friend bool operator==(const VerdictMap&, const VerdictMap&) = default;
+};
+
+// An address of the packet: `ip saddr`, `ip6 daddr`, ...
+struct AddrKey {
+  Family family = Family::V4;
+  bool source = true;
+};
+
+// --- the matches a rule is made of ---
+
+// `ct state established,related`
+struct CtEstablished {};
+// `iif "lo"` (input) or `oif "lo"` (output)
+struct Loopback {
+  bool input = true;
+};
+// `icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert }`
+struct NeighbourDiscovery {};
+// `ip saddr @set`
+struct AddrInSet {
+  AddrKey key;
+  std::string set;
+};
+// `ip daddr . meta l4proto . th dport @set`
+struct DestPortInSet {
+  Family family = Family::V4;
+  std::string set;
+};
+// The ports of a rule, in one of three shapes (see port_shape()):
+//   `meta l4proto tcp`, `meta l4proto { tcp, udp }`    every port of the protocols
+//   `tcp dport 80`, `tcp dport { 80, 8000-8080 }`      one protocol
+//   `meta l4proto . th dport { tcp . 80, udp . 53 }`   several protocols
+// Ports keep the order given (text and set elements follow it).
+struct PortMatch {
+  std::vector<PortRange> ports;
+};
+
+using Match = std::variant<CtEstablished, Loopback, NeighbourDiscovery, AddrInSet, DestPortInSet, PortMatch>;
+
+enum class PortShape { Protocols, OneProtocol, Concat };
+PortShape port_shape(const PortMatch& m);
+// The protocols of a PortMatch, each once, in the order TCP, UDP, SCTP.
+std::vector<Protocol> distinct_protocols(const PortMatch& m);
+
+enum class VerdictKind { Accept, Drop, Return, Jump, Vmap };
+
+// `accept`, `drop`, `return`, `jump CHAIN`, or `ip saddr vmap @MAP`.
+struct Verdict {
+  VerdictKind kind = VerdictKind::Accept;
+  std::string target;  // the chain (Jump) or the map (Vmap)
+  AddrKey key;         // Vmap only
+};
+
+struct Rule {
+  std::vector<Match> matches;
+  Verdict verdict;
+  std::string comment;               // as stored by nft; empty: none
+  std::optional<RuleOrigin> origin;  // the policy rule it enforces, if any
+};
+
+// A comment line of the script (`# ...`); nothing in the kernel.
+struct Note {
+  std::string text;
+};
+
+using ChainItem = std::variant<Rule, Note>;
+
+enum class Hook { Forward, Input, Output };
+
+// `type filter hook forward priority filter; policy accept;`
+struct BaseHook {
+  Hook hook = Hook::Forward;
+};
+
+struct Chain {
+  std::string name;
+  std::string comment;            // empty: none
+  std::optional<BaseHook> hook;   // a base chain
+  std::vector<ChainItem> items;   // rules and notes, in order
+  std::optional<size_t> pod_chain;  // index into Program::chains, for messages
+};
+
+struct Ruleset {
+  std::string table;                 // family inet
+  std::string comment;               // the table's comment
+  std::vector<std::string> header;   // the script's leading comment lines
+  std::vector<NamedSet> sets;        // sorted by name
+  std::vector<VerdictMap> maps;      // gateway: egress-v4, egress-v6, ingress-v4, ingress-v6
+  std::vector<Chain> chains;         // in the order they are defined
+};
+
+// How nft stores a comment: at most 127 bytes, and no double quote.
+std::string sanitize_comment(std::string text);
+
+Ruleset build_ruleset(const Program& prog, const Cluster& cluster, const NftOptions& options);
+
+}  // namespace nft
+}  // namespace netpolc
