@@ -18,5 +18,6 @@ struct Command {
 };
 
 CommandRun setup_compile(CLI::App& sub);
+CommandRun setup_apply_iptables(CLI::App& sub);
 
 }  // namespace netpolc

@@ -7,7 +7,7 @@
 #include "backends/nft_text.h"
 #include "cli/commands.h"
 #include "cli/pipeline.h"
-#include "compiler/resolve.h"
+#include "cli/resolve_step.h"
 
 namespace netpolc {
 
@@ -15,76 +15,63 @@ namespace {
 
 struct CompileOptions {
   InputOptions inputs;
+  TargetOptions target;
   std::string backend = "nft";
-  std::string endpoint;
-  std::string dns_carve_out = "none";
   std::string table = "netpolc";
   bool table_given = false;
   std::string output;
   std::string ipset_output;
 };
 
-// -b iptables|ip6tables: the rules to -o, the ipsets (if asked for) to
-// --ipset-out; nothing is written unless both can be.
-int write_iptables(const CompileOptions& opt, const Program& prog, const Cluster& cluster, const NftOptions& nft) {
+int write_nft(const CompileOptions& opt, const Resolved& r) {
+  NftOptions nft;
+  nft.table = opt.table;
+  nft.target = r.target;
+  nft.endpoint_pod = r.endpoint_pod;
+  nft.dns_carve_out = r.dns_carve_out;
+  return write_output(opt.output, emit_nft(r.program, r.inputs.cluster, nft)) ? 0 : 1;
+}
+
+// -b iptables|ip6tables: the rules to -o, and with --ipset-out the ipsets
+// there, written first (they are loaded first).
+int write_iptables(const CompileOptions& opt, const Resolved& r) {
   IptablesOptions ipt;
   ipt.family = opt.backend == "ip6tables" ? Family::V6 : Family::V4;
-  ipt.target = nft.target;
-  ipt.endpoint_pod = nft.endpoint_pod;
-  ipt.dns_carve_out = nft.dns_carve_out;
+  ipt.target = r.target;
+  ipt.endpoint_pod = r.endpoint_pod;
+  ipt.dns_carve_out = r.dns_carve_out;
   ipt.ipset = !opt.ipset_output.empty();
-  IptablesOutput out = emit_iptables(prog, cluster, ipt);
+  IptablesOutput out = emit_iptables(r.program, r.inputs.cluster, ipt);
   if (ipt.ipset && !write_output(opt.ipset_output, out.ipsets)) return 1;
   return write_output(opt.output, out.rules) ? 0 : 1;
 }
 
-int run_compile(const CompileOptions& opt) {
+// Flag combinations that make no sense: exit 2, as for any bad usage.
+bool usage_ok(const CompileOptions& opt) {
   const bool nft_backend = opt.backend == "nft";
   if (nft_backend && !opt.ipset_output.empty()) {
     std::cerr << "error: --ipset-out needs -b iptables or -b ip6tables\n";
-    return 2;
+    return false;
   }
   if (!nft_backend && opt.table_given) {
     std::cerr << "error: --table names the nftables table; -b " << opt.backend << " has none\n";
-    return 2;
+    return false;
   }
   if (!opt.ipset_output.empty() && opt.ipset_output == opt.output) {
     std::cerr << "error: --ipset-out and -o name the same file\n";
-    return 2;
+    return false;
   }
-  SourceFiles sources;
-  Diagnostics diags;
-  auto in = load_inputs(opt.inputs, sources, diags);
-  if (!in) {
-    print_diagnostics(diags, sources);
-    return 1;
-  }
-  NftOptions nft;
-  nft.table = opt.table;
-  nft.dns_carve_out = opt.dns_carve_out == "cluster";
-  if (!opt.endpoint.empty()) {
-    long pod = find_pod(in->cluster, opt.endpoint, diags);
-    if (pod >= 0 && !in->cluster.pods[size_t(pod)].enforced())
-      diags.error({"--endpoint"}, "", "pod " + opt.endpoint +
-                                          " is not enforced (hostNetwork, no IP, or finished)");
-    nft.target = Target::Endpoint;
-    nft.endpoint_pod = pod < 0 ? 0 : size_t(pod);
-  }
-  Program prog = resolve(in->cluster, in->policies, ResolveOptions{}, diags);
-  print_diagnostics(diags, sources);
-  if (diags.has_errors()) return 1;
-  if (!nft_backend) return write_iptables(opt, prog, in->cluster, nft);
-  return write_output(opt.output, emit_nft(prog, in->cluster, nft)) ? 0 : 1;
+  return true;
+}
+
+int run_compile(const CompileOptions& opt) {
+  if (!usage_ok(opt)) return 2;
+  auto resolved = load_and_resolve(opt.inputs, opt.target);
+  if (!resolved) return 1;
+  return opt.backend == "nft" ? write_nft(opt, *resolved) : write_iptables(opt, *resolved);
 }
 
 }  // namespace
-
-void add_input_options(CLI::App& sub, InputOptions& in) {
-  sub.add_option("-s,--snapshot", in.snapshots, "cluster snapshot: kubectl YAML/JSON or a lab inventory (repeatable)")
-      ->required();
-  sub.add_option("-p,--policies", in.policies, "NetworkPolicy file, directory or - for stdin (repeatable)")
-      ->required();
-}
 
 CommandRun setup_compile(CLI::App& sub) {
   auto opt = std::make_shared<CompileOptions>();
@@ -92,10 +79,7 @@ CommandRun setup_compile(CLI::App& sub) {
   sub.add_option("-b,--backend", opt->backend, "output format")
       ->check(CLI::IsMember({"nft", "iptables", "ip6tables"}))
       ->capture_default_str();
-  sub.add_option("--endpoint", opt->endpoint, "the ruleset for the host that is this pod (NS/POD)");
-  sub.add_option("--dns-carve-out", opt->dns_carve_out, "let every pod reach the cluster DNS on 53")
-      ->check(CLI::IsMember({"none", "cluster"}))
-      ->capture_default_str();
+  add_target_options(sub, opt->target);
   auto* table = sub.add_option("--table", opt->table, "name of the nftables table (family inet)")
                     ->check(CLI::Validator(
                         [](std::string& name) -> std::string {
@@ -109,7 +93,7 @@ CommandRun setup_compile(CLI::App& sub) {
                     ->capture_default_str();
   sub.add_option("-o,--output", opt->output, "output file (default: stdout)");
   sub.add_option("--ipset-out", opt->ipset_output,
-                 "-b iptables|ip6tables: put address groups into ipsets, written to this file for `ipset restore`");
+                 "-b iptables|ip6tables: address groups go into ipsets, written to this file for `ipset restore`");
   return [opt, table] {
     opt->table_given = table->count() > 0;
     return run_compile(*opt);

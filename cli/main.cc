@@ -9,6 +9,8 @@ namespace netpolc {
 
 const Command kCommands[] = {
     {"compile", "compile policies and a cluster snapshot into firewall rules", setup_compile},
+    {"apply-iptables", "compile and load the rules with iptables-restore / ip6tables-restore (and ipset)",
+     setup_apply_iptables},
 };
 
 }  // namespace netpolc

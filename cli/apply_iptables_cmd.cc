@@ -1,0 +1,48 @@
+// netpolc apply-iptables: inputs -> parse -> resolve -> emit -> load into the
+// kernel with iptables-restore / ip6tables-restore (and ipset), see
+// cli/apply_iptables.h. `netpolc apply -b iptables|ip6tables` will route here.
+#include <memory>
+
+#include "cli/apply_iptables.h"
+#include "cli/commands.h"
+#include "cli/resolve_step.h"
+
+namespace netpolc {
+
+namespace {
+
+struct ApplyIptablesOptions {
+  InputOptions inputs;
+  TargetOptions target;
+  std::string backend = "iptables";
+  bool ipset = false;
+  std::string netns;
+};
+
+int run_apply_iptables(const ApplyIptablesOptions& opt) {
+  auto r = load_and_resolve(opt.inputs, opt.target);
+  if (!r) return 1;
+  IptablesOptions ipt;
+  ipt.family = opt.backend == "ip6tables" ? Family::V6 : Family::V4;
+  ipt.target = r->target;
+  ipt.endpoint_pod = r->endpoint_pod;
+  ipt.dns_carve_out = r->dns_carve_out;
+  ipt.ipset = opt.ipset;
+  return apply_iptables(r->program, r->inputs.cluster, ipt, opt.netns);
+}
+
+}  // namespace
+
+CommandRun setup_apply_iptables(CLI::App& sub) {
+  auto opt = std::make_shared<ApplyIptablesOptions>();
+  add_input_options(sub, opt->inputs);
+  sub.add_option("-b,--backend", opt->backend, "which tables: IPv4 or IPv6")
+      ->check(CLI::IsMember({"iptables", "ip6tables"}))
+      ->capture_default_str();
+  add_target_options(sub, opt->target);
+  sub.add_flag("--ipset", opt->ipset, "put address groups into ipsets (loaded first)");
+  sub.add_option("--netns", opt->netns, "load into the network namespace /run/netns/NAME");
+  return [opt] { return run_apply_iptables(*opt); };
+}
+
+}  // namespace netpolc

@@ -1,0 +1,46 @@
+#include "cli/resolve_step.h"
+
+#include "compiler/resolve.h"
+
+namespace netpolc {
+
+void add_input_options(CLI::App& sub, InputOptions& in) {
+  sub.add_option("-s,--snapshot", in.snapshots, "cluster snapshot: kubectl YAML/JSON or a lab inventory (repeatable)")
+      ->required();
+  sub.add_option("-p,--policies", in.policies, "NetworkPolicy file, directory or - for stdin (repeatable)")
+      ->required();
+}
+
+void add_target_options(CLI::App& sub, TargetOptions& target) {
+  sub.add_option("--endpoint", target.endpoint, "the ruleset for the host that is this pod (NS/POD)");
+  sub.add_option("--dns-carve-out", target.dns_carve_out, "let every pod reach the cluster DNS on 53")
+      ->check(CLI::IsMember({"none", "cluster"}))
+      ->capture_default_str();
+}
+
+std::optional<Resolved> load_and_resolve(const InputOptions& inputs, const TargetOptions& target) {
+  SourceFiles sources;
+  Diagnostics diags;
+  auto in = load_inputs(inputs, sources, diags);
+  if (!in) {
+    print_diagnostics(diags, sources);
+    return std::nullopt;
+  }
+  Resolved r;
+  r.dns_carve_out = target.dns_carve_out == "cluster";
+  if (!target.endpoint.empty()) {
+    long pod = find_pod(in->cluster, target.endpoint, diags);
+    if (pod >= 0 && !in->cluster.pods[size_t(pod)].enforced())
+      diags.error({"--endpoint"}, "", "pod " + target.endpoint +
+                                          " is not enforced (hostNetwork, no IP, or finished)");
+    r.target = Target::Endpoint;
+    r.endpoint_pod = pod < 0 ? 0 : size_t(pod);
+  }
+  r.program = resolve(in->cluster, in->policies, ResolveOptions{}, diags);
+  print_diagnostics(diags, sources);
+  if (diags.has_errors()) return std::nullopt;
+  r.inputs = std::move(*in);
+  return r;
+}
+
+}  // namespace netpolc

@@ -1,0 +1,38 @@
+// The stages every command that compiles shares: read and parse the inputs,
+// find the --endpoint pod, resolve the program; every diagnostic printed once.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+#include "backends/target.h"
+#include "cli/pipeline.h"
+#include "compiler/program.h"
+
+namespace netpolc {
+
+struct TargetOptions {
+  std::string endpoint;  // NS/POD, or empty for the gateway target
+  std::string dns_carve_out = "none";
+};
+
+// -s and -p (both required).
+void add_input_options(CLI::App& sub, InputOptions& inputs);
+
+// --endpoint and --dns-carve-out.
+void add_target_options(CLI::App& sub, TargetOptions& target);
+
+struct Resolved {
+  Inputs inputs;
+  Program program;
+  Target target = Target::Gateway;
+  size_t endpoint_pod = 0;  // with Target::Endpoint: index into Cluster::pods
+  bool dns_carve_out = false;
+};
+
+// Prints every diagnostic; nullopt when any is an error.
+std::optional<Resolved> load_and_resolve(const InputOptions& inputs, const TargetOptions& target);
+
+}  // namespace netpolc
