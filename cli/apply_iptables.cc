@@ -1,5 +1,6 @@
 #include "cli/apply_iptables.h"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -50,9 +51,9 @@ class Loader {
             std::string* output = nullptr);
   std::set<std::string> our_sets();
   void destroy_sets(const std::set<std::string>& names);
-  bool add_jumps();
-  bool remove_stale_chains();
-  bool remove_stale_sets();
+  bool add_jumps(const std::string& save);
+  bool remove_stale_chains(const std::string& save);
+  bool remove_stale_sets(const std::set<std::string>& before);
 
   const IptablesLoad& load_;
   const CommandRunner& run_;
@@ -86,11 +87,12 @@ void Loader::destroy_sets(const std::set<std::string>& names) {
   for (const auto& name : names) step({"ipset", "destroy", name}, "", "cannot remove ipset " + name);
 }
 
-// iptables -C FORWARD -j NETPOLC-FORWARD || iptables -I FORWARD -j NETPOLC-FORWARD
-bool Loader::add_jumps() {
+// The jumps from the built-in chains, unless `save` shows them already:
+//   iptables -I FORWARD -j NETPOLC-FORWARD
+bool Loader::add_jumps(const std::string& save) {
+  const auto rules = lines_of(save);
   for (const auto& [builtin, entry] : iptables_entry_jumps(load_.target)) {
-    std::string ignored;
-    if (run_({cmd_, "-w", "-t", "filter", "-C", builtin, "-j", entry}, "", &ignored)) continue;
+    if (std::find(rules.begin(), rules.end(), "-A " + builtin + " -j " + entry) != rules.end()) continue;
     if (!step({cmd_, "-w", "-t", "filter", "-I", builtin, "-j", entry}, "", "cannot add the jump")) return false;
   }
   return true;
@@ -103,9 +105,7 @@ bool Loader::add_jumps() {
 //   -D FORWARD -j NETPOLC-FORWARD      (when the target changed)
 //   -X NETPOLC-IN-0badc0de
 //   COMMIT
-bool Loader::remove_stale_chains() {
-  std::string save;
-  if (!step({cmd_ + "-save", "-t", "filter"}, "", "cannot list the chains", &save)) return false;
+bool Loader::remove_stale_chains(const std::string& save) {
   const std::set<std::string> wanted = declared_chains(load_.rules);
   std::set<std::string> stale;
   for (const auto& c : declared_chains(save))
@@ -123,36 +123,41 @@ bool Loader::remove_stale_chains() {
   return step({cmd_ + "-restore", "-w", "--noflush"}, batch, "cannot remove the chains of an older output");
 }
 
-bool Loader::remove_stale_sets() {
+// After the load the kernel holds the sets of before and of this output:
+// those of before that this output does not create are stale.
+bool Loader::remove_stale_sets(const std::set<std::string>& before) {
   const std::set<std::string> wanted = declared_sets(load_.ipsets);
   std::set<std::string> stale;
-  for (const auto& s : our_sets())
+  for (const auto& s : before)
     if (!wanted.count(s)) stale.insert(s);
-  size_t errors_before = error_.size();
+  const size_t errors = error_.size();
   destroy_sets(stale);
-  return error_.size() == errors_before;
+  return error_.size() == errors;
 }
 
 bool Loader::run(std::string* error) {
-  const std::set<std::string> sets_before = our_sets();
+  const std::set<std::string> before = our_sets();
   auto undo_new_sets = [&] {
     std::set<std::string> created;
-    for (const auto& s : our_sets())
-      if (declared_sets(load_.ipsets).count(s) && !sets_before.count(s)) created.insert(s);
+    for (const auto& s : declared_sets(load_.ipsets))
+      if (!before.count(s)) created.insert(s);
     destroy_sets(created);
   };
   bool ok = true;
+  std::string save;
   if (!load_.ipsets.empty() && !step({"ipset", "restore"}, load_.ipsets, "ipset refused the sets")) {
     undo_new_sets();
     ok = false;
   } else if (!step({cmd_ + "-restore", "-w", "--noflush"}, load_.rules, cmd_ + "-restore refused the rules")) {
     undo_new_sets();
     ok = false;
+  } else if (!step({cmd_ + "-save", "-t", "filter"}, "", "cannot list the chains", &save)) {
+    ok = false;
   } else {
-    // The new rules are in force; what follows only adds the jump and cleans up.
-    ok = add_jumps();
-    ok = remove_stale_chains() && ok;
-    ok = remove_stale_sets() && ok;
+    // The new rules are in force; what follows adds the jump and cleans up.
+    ok = add_jumps(save);
+    ok = remove_stale_chains(save) && ok;
+    ok = remove_stale_sets(before) && ok;
   }
   *error = error_;
   return ok;

@@ -11,28 +11,18 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <map>
-#include <memory>
 
 #include "backends/nft_text.h"
 #include "compiler/program_eval.h"
 #include "compiler/resolve.h"
 #include "lab/lab.h"
+#include "tests/kernel_run.h"
 #include "tests/scenario.h"
 
 using namespace netpolc;
 using namespace netpolc::test;
 
 namespace {
-
-std::vector<Scenario> all_scenarios() {
-  std::vector<Scenario> out;
-  for (const auto& f : fixture_files("fixtures/e2e"))
-    for (auto& s : load_e2e_case(f)) out.push_back(std::move(s));
-  for (const auto& f : fixture_files("fixtures/scenarios"))
-    for (auto& s : load_seed_scenario(f)) out.push_back(std::move(s));
-  return out;
-}
 
 // What the model says, with the DNS carve-out (which is not NetworkPolicy)
 // applied on top of the evaluator.
@@ -49,8 +39,6 @@ bool flow_of(const Scenario& s, const Expectation& e, Flow* f) {
   return endpoint_address(s.cluster, e.from, e.family, &f->src) &&
          endpoint_address(s.cluster, e.to, e.family, &f->dst);
 }
-
-std::string verdict(bool allow) { return allow ? "allow" : "deny"; }
 
 }  // namespace
 
@@ -76,59 +64,6 @@ TEST_CASE("model: the reference evaluator and the compiled program meet every ex
 
 namespace {
 
-struct KernelRun {
-  std::unique_ptr<lab::Lab> lab;
-  std::string signature;
-  std::vector<std::string> ids;           // host index -> "ns/pod" or address
-  std::vector<long> pod_of_host;          // host index -> pod index, or -1
-  std::map<std::string, size_t> host_of;  // id -> host index
-  std::vector<std::string> loaded;        // namespaces holding our table
-  size_t probes = 0;
-};
-
-// The lab for a scenario: a host per enforced pod and per outside address the
-// scenario probes. Reused while the hosts stay the same.
-bool prepare_lab(KernelRun& run, const Scenario& s) {
-  lab::LabSpec spec;
-  std::vector<std::string> ids;
-  std::vector<long> pods;
-  for (size_t i = 0; i < s.cluster.pods.size(); ++i) {
-    const Pod& p = s.cluster.pods[i];
-    if (!p.enforced()) continue;
-    spec.hosts.push_back({p.ns + "/" + p.name, p.ips});
-    ids.push_back(p.ns + "/" + p.name);
-    pods.push_back(long(i));
-  }
-  for (const auto& e : s.expectations)
-    for (const auto& who : {e.from, e.to})
-      if (auto ip = parse_ip(who); ip && std::find(ids.begin(), ids.end(), who) == ids.end()) {
-        spec.hosts.push_back({who, {*ip}});
-        ids.push_back(who);
-        pods.push_back(-1);
-      }
-  std::string sig;
-  for (const auto& h : spec.hosts) {
-    sig += h.id;
-    for (const auto& ip : h.ips) sig += " " + format_ip(ip);
-    sig += ";";
-  }
-  if (run.lab && sig == run.signature) return true;
-  run.lab.reset();
-  std::string error;
-  run.lab = lab::Lab::create(spec, &error);
-  if (!run.lab) {
-    FAIL_CHECK("cannot build the lab: " << error);
-    return false;
-  }
-  run.signature = sig;
-  run.ids = ids;
-  run.pod_of_host = pods;
-  run.host_of.clear();
-  for (size_t i = 0; i < ids.size(); ++i) run.host_of[ids[i]] = i;
-  run.loaded.clear();
-  return true;
-}
-
 void clear_rules(KernelRun& run) {
   std::string out;
   for (const auto& ns : run.loaded) run.lab->run_in(ns, {"nft", "delete", "table", "inet", "netpolc"}, "", &out);
@@ -141,34 +76,6 @@ bool load(KernelRun& run, const std::string& ns, const std::string& ruleset) {
   if (ok) run.loaded.push_back(ns);
   else FAIL_CHECK("nft refused the ruleset in " << ns << ": " << out);
   return ok;
-}
-
-void probe_and_compare(KernelRun& run, const Scenario& s, const char* target) {
-  std::vector<lab::Probe> probes;
-  std::vector<const Expectation*> expected;
-  for (const auto& e : s.expectations) {
-    if (e.protocol == L4::SCTP) continue;
-    lab::Probe p;
-    p.from = run.host_of.at(e.from);
-    p.to = run.host_of.at(e.to);
-    p.family = e.family;
-    p.kind = e.protocol == L4::TCP ? lab::ProbeKind::TCP
-             : e.protocol == L4::UDP ? lab::ProbeKind::UDP
-                                     : lab::ProbeKind::ICMP;
-    p.port = e.port;
-    probes.push_back(p);
-    expected.push_back(&e);
-  }
-  auto results = run.lab->probe(probes, std::chrono::milliseconds(500));
-  REQUIRE(results.size() == probes.size());
-  for (size_t i = 0; i < probes.size(); ++i) {
-    const Expectation& e = *expected[i];
-    const auto& r = results[i];
-    bool ok = e.allow ? r.connected() : r.outcome == lab::ProbeOutcome::Timeout;
-    CHECK_MESSAGE(ok, target << ": " << e.where << ": " << run.lab->describe(probes[i]) << " expected "
-                             << verdict(e.allow) << ", got " << r.detail);
-  }
-  run.probes += probes.size();
 }
 
 }  // namespace

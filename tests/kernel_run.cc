@@ -1,0 +1,91 @@
+#include "tests/kernel_run.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace netpolc::test {
+
+std::vector<Scenario> all_scenarios() {
+  std::vector<Scenario> out;
+  for (const auto& f : fixture_files("fixtures/e2e"))
+    for (auto& s : load_e2e_case(f)) out.push_back(std::move(s));
+  for (const auto& f : fixture_files("fixtures/scenarios"))
+    for (auto& s : load_seed_scenario(f)) out.push_back(std::move(s));
+  return out;
+}
+
+std::string verdict(bool allow) { return allow ? "allow" : "deny"; }
+
+bool prepare_lab(KernelRun& run, const Scenario& s) {
+  lab::LabSpec spec;
+  std::vector<std::string> ids;
+  std::vector<long> pods;
+  for (size_t i = 0; i < s.cluster.pods.size(); ++i) {
+    const Pod& p = s.cluster.pods[i];
+    if (!p.enforced()) continue;
+    spec.hosts.push_back({p.ns + "/" + p.name, p.ips});
+    ids.push_back(p.ns + "/" + p.name);
+    pods.push_back(long(i));
+  }
+  for (const auto& e : s.expectations)
+    for (const auto& who : {e.from, e.to})
+      if (auto ip = parse_ip(who); ip && std::find(ids.begin(), ids.end(), who) == ids.end()) {
+        spec.hosts.push_back({who, {*ip}});
+        ids.push_back(who);
+        pods.push_back(-1);
+      }
+  std::string sig;
+  for (const auto& h : spec.hosts) {
+    sig += h.id;
+    for (const auto& ip : h.ips) sig += " " + format_ip(ip);
+    sig += ";";
+  }
+  if (run.lab && sig == run.signature) return true;
+  run.lab.reset();
+  std::string error;
+  run.lab = lab::Lab::create(spec, &error);
+  if (!run.lab) {
+    FAIL_CHECK("cannot build the lab: " << error);
+    return false;
+  }
+  run.signature = sig;
+  ++run.labs_built;
+  run.ids = ids;
+  run.pod_of_host = pods;
+  run.host_of.clear();
+  for (size_t i = 0; i < ids.size(); ++i) run.host_of[ids[i]] = i;
+  run.loaded.clear();
+  return true;
+}
+
+void probe_and_compare(KernelRun& run, const Scenario& s, const std::string& target) {
+  std::vector<lab::Probe> probes;
+  std::vector<const Expectation*> expected;
+  for (const auto& e : s.expectations) {
+    if (e.protocol == L4::SCTP) continue;
+    lab::Probe p;
+    p.from = run.host_of.at(e.from);
+    p.to = run.host_of.at(e.to);
+    p.family = e.family;
+    p.kind = e.protocol == L4::TCP ? lab::ProbeKind::TCP
+             : e.protocol == L4::UDP ? lab::ProbeKind::UDP
+                                     : lab::ProbeKind::ICMP;
+    p.port = e.port;
+    probes.push_back(p);
+    expected.push_back(&e);
+  }
+  auto results = run.lab->probe(probes, std::chrono::milliseconds(500));
+  REQUIRE(results.size() == probes.size());
+  for (size_t i = 0; i < probes.size(); ++i) {
+    const Expectation& e = *expected[i];
+    const auto& r = results[i];
+    bool ok = e.allow ? r.connected() : r.outcome == lab::ProbeOutcome::Timeout;
+    CHECK_MESSAGE(ok, target << ": " << e.where << ": " << run.lab->describe(probes[i]) << " expected "
+                             << verdict(e.allow) << ", got " << r.detail);
+  }
+  run.probes += probes.size();
+}
+
+}  // namespace netpolc::test
