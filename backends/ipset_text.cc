@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "backends/iptables_rule.h"
+#include "backends/net_cover.h"
 
 namespace netpolc {
 
@@ -47,11 +48,11 @@ std::string IpsetRegistry::net(const std::vector<IpRange>& ranges) {
   Set s;
   s.type = std::string("hash:net family ") + (family_ == Family::V4 ? "inet" : "inet6");
   const int bits = family_bits(family_);
-  for (const auto& r : ranges)
-    for (const Cidr& c : range_to_cidrs(family_, r)) {
-      assert(c.prefix > 0);
-      s.elements.push_back(c.prefix == bits ? format_ip(c.addr) : format_cidr(c));
-    }
+  for (const NetEntry& e : net_cover(family_, ranges)) {
+    assert(e.cidr.prefix > 0);
+    s.elements.push_back((e.cidr.prefix == bits ? format_ip(e.cidr.addr) : format_cidr(e.cidr)) +
+                         (e.nomatch ? " nomatch" : ""));
+  }
   return add("NET", std::move(s));
 }
 

@@ -27,8 +27,8 @@ class IpsetRegistry {
  public:
   explicit IpsetRegistry(Family family) : family_(family) {}
 
-  // hash:net, kind NET: exactly the addresses of `ranges` (sorted, merged,
-  // not the whole family: hash:net cannot hold a /0), as CIDRs.
+  // hash:net, kind NET: exactly the addresses of `ranges` (sorted, merged),
+  // as the fewest CIDRs and `nomatch` CIDRs for holes (see net_cover.h).
   std::string net(const std::vector<IpRange>& ranges);
   // hash:ip, kind POD: single addresses, each with its pod as a comment.
   std::string pods(const std::vector<IpsetEntry>& entries);

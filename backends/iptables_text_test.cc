@@ -208,8 +208,11 @@ TEST_CASE("ipset: every set used is defined, names fit in 31 characters, and rul
     if (std::regex_search(line, m, use)) CHECK(created.count(m[1]) == 1);
   }
   CHECK(l.ipsets.find(" 10.0.3.200 comment \"x/web-199\" -exist\n") != std::string::npos);
-  // The except, exactly, in a hash:net set; no /0, which hash:net cannot hold.
-  CHECK(l.ipsets.find(" 192.0.2.64/26 -exist") != std::string::npos);
+  // The except, exactly, as nomatch holes in a hash:net set; no /0, which
+  // hash:net cannot hold.
+  CHECK(l.ipsets.find(" 192.0.2.0/24 -exist\n") != std::string::npos);
+  CHECK(l.ipsets.find(" 192.0.2.1 nomatch -exist\n") != std::string::npos);
+  CHECK(l.ipsets.find(" 192.0.2.128/25 nomatch -exist\n") != std::string::npos);
   CHECK(l.ipsets.find("/0 ") == std::string::npos);
 }
 

@@ -3,43 +3,94 @@
 # path under golden/. Every fixture under fixtures/seeds and fixtures/cases is
 # compiled with the arguments in its `# golden:` header lines:
 #
-#   # golden: NAME: ARGS...        -> golden/<dir>/<fixture>.NAME.nft
+#   # golden: NAME: ARGS...   -> golden/<dir>/<fixture>.NAME.nft           (-b nft)
+#                                golden/<dir>/<fixture>.NAME.iptables      (-b iptables)
+#                                golden/<dir>/<fixture>.NAME.ipset.iptables
+#                                  + golden/<dir>/<fixture>.NAME.ipset     (-b iptables --ipset-out)
+#                                golden/<dir>/<fixture>.NAME.ip6tables     (-b ip6tables)
 #
-# (no header: one golden, golden/<dir>/<fixture>.nft, with the seeds' lab
-# snapshot). UPDATE_GOLDEN=1 rewrites the goldens instead of comparing; review
-# them as diffs. Every golden is loaded with `nft -c -f` in a throwaway
-# network namespace, as the real tool would.
+# (no header: golden/<dir>/<fixture>.nft and so on, with the seeds' lab
+# snapshot). ARGS naming --table are for nft only. UPDATE_GOLDEN=1 rewrites
+# the goldens instead of comparing; review them as diffs. Every golden is
+# loaded the way the real tool would, in a throwaway network namespace:
+# `nft -c -f`, `iptables-restore --test` / `ip6tables-restore --test` (after
+# `ipset restore` of its sets).
 set -u
 NETPOLC=${1:-build/netpolc}
 cd "$(dirname "$0")/.."
 fail=0
 count=0
 default_args="-s fixtures/clusters/seeds-lab.yaml"
+tmp=$(mktemp -d)
 ns=""
 if [ "$(id -u)" = 0 ] && ip netns add "npg$$" 2>/dev/null; then
   ns="npg$$"
-  trap 'ip netns del "$ns" 2>/dev/null' EXIT
+  trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
 else
-  echo "golden: WARNING: cannot create a network namespace; goldens are not checked with nft -c" >&2
+  trap 'rm -rf "$tmp"' EXIT
+  echo "golden: WARNING: cannot create a network namespace; goldens are not checked with nft -c / iptables-restore --test" >&2
 fi
 
-check_one() {  # fixture golden args...
-  local fixture=$1 golden=$2
-  shift 2
-  local out
-  count=$((count + 1))
-  if ! out=$("$NETPOLC" compile "$@" -p "$fixture" 2>&1 >/tmp/golden.$$); then
-    echo "FAIL $fixture: netpolc exited non-zero:"; echo "$out"; fail=$((fail + 1)); return
-  fi
+# compare GOLDEN PRODUCED: 0 when equal (or rewritten with UPDATE_GOLDEN=1).
+compare() {
   if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
-    mkdir -p "$(dirname "$golden")"; cp /tmp/golden.$$ "$golden"
-  elif ! diff -u "$golden" /tmp/golden.$$ >/tmp/golden.diff.$$ 2>&1; then
-    echo "FAIL $fixture -> $golden differs (UPDATE_GOLDEN=1 to accept):"; head -40 /tmp/golden.diff.$$
-    fail=$((fail + 1)); return
+    mkdir -p "$(dirname "$1")"; cp "$2" "$1"; return 0
   fi
-  if [ -n "$ns" ] && ! out=$(ip netns exec "$ns" nft -c -f "$golden" 2>&1); then
-    echo "FAIL $golden is refused by nft -c:"; echo "$out"; fail=$((fail + 1))
+  if ! diff -u "$1" "$2" >"$tmp/diff" 2>&1; then
+    echo "FAIL $1 differs (UPDATE_GOLDEN=1 to accept):"; head -40 "$tmp/diff"; return 1
   fi
+}
+
+# refused GOLDEN COMMAND...: the real tool's check of a golden, in $ns.
+refused() {
+  local golden=$1 out
+  shift
+  [ -n "$ns" ] || return 1
+  if ! out=$(ip netns exec "$ns" "$@" 2>&1); then
+    echo "FAIL $golden is refused by $*:"; echo "$out"; return 0
+  fi
+  return 1
+}
+
+# check_one FIXTURE GOLDEN_BASE BACKEND ARGS...
+check_one() {
+  local fixture=$1 base=$2 backend=$3 out golden sets=""
+  shift 3
+  local extra=(-b "$backend")
+  case $backend in
+    nft) golden=$base.nft ;;
+    iptables) golden=$base.iptables ;;
+    ip6tables) golden=$base.ip6tables ;;
+    ipset) golden=$base.ipset.iptables; sets=$base.ipset; extra=(-b iptables --ipset-out "$tmp/sets") ;;
+  esac
+  count=$((count + 1))
+  if ! out=$("$NETPOLC" compile "$@" "${extra[@]}" -p "$fixture" -o "$tmp/rules" 2>&1); then
+    echo "FAIL $fixture (-b $backend): netpolc exited non-zero:"; echo "$out"; fail=$((fail + 1)); return
+  fi
+  compare "$golden" "$tmp/rules" || { fail=$((fail + 1)); return; }
+  if [ -n "$sets" ]; then
+    compare "$sets" "$tmp/sets" || { fail=$((fail + 1)); return; }
+  fi
+  case $backend in
+    nft) refused "$golden" nft -c -f "$golden" && fail=$((fail + 1)) ;;
+    iptables | ip6tables) refused "$golden" "$backend-restore" --test --noflush "$golden" && fail=$((fail + 1)) ;;
+    ipset)
+      if refused "$sets" ipset restore -f "$sets" ||
+        refused "$golden" iptables-restore --test --noflush "$golden"; then
+        fail=$((fail + 1))
+      fi
+      [ -n "$ns" ] && ip netns exec "$ns" ipset destroy 2>/dev/null ;;
+  esac
+}
+
+# check_all FIXTURE GOLDEN_BASE ARGS...: every backend.
+check_all() {
+  local fixture=$1 base=$2 backend
+  shift 2
+  for backend in nft iptables ipset ip6tables; do
+    case " $* " in *" --table "*) [ "$backend" = nft ] || continue ;; esac
+    check_one "$fixture" "$base" "$backend" "$@"
+  done
 }
 
 for fixture in $(find fixtures/seeds fixtures/cases -name '*.yaml' 2>/dev/null | sort); do
@@ -48,7 +99,7 @@ for fixture in $(find fixtures/seeds fixtures/cases -name '*.yaml' 2>/dev/null |
   headers=$(grep -E '^# golden: ' "$fixture" || true)
   if [ -z "$headers" ]; then
     # shellcheck disable=SC2086
-    check_one "$fixture" "$base.nft" $default_args
+    check_all "$fixture" "$base" $default_args
     continue
   fi
   while IFS= read -r h; do
@@ -56,9 +107,8 @@ for fixture in $(find fixtures/seeds fixtures/cases -name '*.yaml' 2>/dev/null |
     name=${h%%:*}
     args=${h#*: }
     # shellcheck disable=SC2086
-    check_one "$fixture" "$base.$name.nft" $args
+    check_all "$fixture" "$base.$name" $args
   done <<<"$headers"
 done
-rm -f /tmp/golden.$$ /tmp/golden.diff.$$
 echo "golden: $((count - fail)) passed, $fail failed"
 [ "$fail" = 0 ]
