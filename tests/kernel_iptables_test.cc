@@ -11,7 +11,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <sstream>
 #include <thread>
 
@@ -32,15 +31,6 @@ struct Variant {
   bool ipset;
 };
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
 CommandRunner runner_in(lab::Lab& lab, const std::string& ns) {
   return [&lab, ns](const std::vector<std::string>& argv, const std::string& input, std::string* output) {
     return lab.run_in(ns, argv, input, output);
@@ -52,7 +42,36 @@ CommandRunner runner_in(lab::Lab& lab, const std::string& ns) {
 struct State {
   std::vector<std::string> chains, rules, jumps, sets;
 
-  std::string text() const {
+  // From iptables-save or an output file.
+  void add_rules(const std::string& text) {
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) {
+      if (l.rfind(":NETPOLC-", 0) == 0) chains.push_back(l);
+      else if (l.rfind("-A NETPOLC-", 0) == 0) rules.push_back(l);
+      else if (l.rfind("-A ", 0) == 0 && l.find(" -j NETPOLC-") != std::string::npos) jumps.push_back(l);
+    }
+  }
+
+  // From `ipset save` or an output file: the elements of our sets of family f.
+  void add_sets(const std::string& text, Family f) {
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) {
+      if (l.rfind("add ", 0) != 0 || !is_netpolc_ipset(l.substr(4, l.find(' ', 4) - 4), f)) continue;
+      const std::string exist = " -exist";
+      if (l.size() > exist.size() && l.compare(l.size() - exist.size(), exist.size(), exist) == 0)
+        l.resize(l.size() - exist.size());
+      sets.push_back(l);
+    }
+  }
+
+  std::string text() {
+    auto by_chain = [](const std::string& a, const std::string& b) {
+      return a.substr(0, a.find(' ', 3)) < b.substr(0, b.find(' ', 3));
+    };
+    std::stable_sort(rules.begin(), rules.end(), by_chain);
+    std::sort(chains.begin(), chains.end());
+    std::sort(jumps.begin(), jumps.end());
+    std::sort(sets.begin(), sets.end());
     std::string s;
     for (const auto* part : {&chains, &rules, &jumps, &sets})
       for (const auto& l : *part) s += l + "\n";
@@ -60,51 +79,23 @@ struct State {
   }
 };
 
-void add_rule(State& st, const std::string& line) {
-  if (starts_with(line, "-A NETPOLC-")) st.rules.push_back(line);
-  else if (starts_with(line, "-A ") && line.find(" -j NETPOLC-") != std::string::npos) st.jumps.push_back(line);
-}
-
-void normalize(State& st) {
-  auto by_chain = [](const std::string& a, const std::string& b) {
-    return a.substr(0, a.find(' ', 3)) < b.substr(0, b.find(' ', 3));
-  };
-  std::stable_sort(st.rules.begin(), st.rules.end(), by_chain);
-  std::sort(st.chains.begin(), st.chains.end());
-  std::sort(st.jumps.begin(), st.jumps.end());
-  std::sort(st.sets.begin(), st.sets.end());
-}
-
 // What loading `out` must leave in the kernel.
-State expected_state(const IptablesOutput& out, Target target) {
+std::string expected_state(const IptablesOutput& out, Family f, Target target) {
   State st;
-  for (const auto& l : lines_of(out.rules)) {
-    if (starts_with(l, ":")) st.chains.push_back(l);
-    add_rule(st, l);
-  }
+  st.add_rules(out.rules);
   for (const auto& [builtin, entry] : iptables_entry_jumps(target)) st.jumps.push_back("-A " + builtin + " -j " + entry);
-  for (const auto& l : lines_of(out.ipsets))
-    if (starts_with(l, "add ")) st.sets.push_back(l.substr(0, l.size() - std::string(" -exist").size()));
-  normalize(st);
-  return st;
+  st.add_sets(out.ipsets, f);
+  return st.text();
 }
 
-State kernel_state(lab::Lab& lab, const std::string& ns, Family f) {
+std::string kernel_state(lab::Lab& lab, const std::string& ns, Family f) {
   State st;
   std::string save, sets;
   CHECK(lab.run_in(ns, {std::string(iptables_command(f)) + "-save", "-t", "filter"}, "", &save));
-  for (const auto& l : lines_of(save)) {
-    if (starts_with(l, ":NETPOLC-")) st.chains.push_back(l);
-    add_rule(st, l);
-  }
+  st.add_rules(save);
   CHECK(lab.run_in(ns, {"ipset", "save"}, "", &sets));
-  for (const auto& l : lines_of(sets)) {
-    if (!starts_with(l, "add ")) continue;
-    std::string name = l.substr(4, l.find(' ', 4) - 4);
-    if (is_netpolc_ipset(name, f)) st.sets.push_back(l);
-  }
-  normalize(st);
-  return st;
+  st.add_sets(sets, f);
+  return st.text();
 }
 
 IptablesLoad output_for(const Scenario& s, const Program& prog, const Variant& v, Family f, size_t pod,
@@ -130,7 +121,7 @@ bool load_gateway(KernelRun& run, const Scenario& s, const Program& prog, const 
       FAIL_CHECK(v.name << ": " << iptables_command(f) << " load refused: " << error);
       return false;
     }
-    CHECK_MESSAGE(kernel_state(*run.lab, ns, f).text() == expected_state(out, v.target).text(),
+    CHECK_MESSAGE(kernel_state(*run.lab, ns, f) == expected_state(out, f, v.target),
                   v.name << ": the kernel does not hold exactly the " << iptables_command(f) << " output");
   }
   return true;
@@ -172,26 +163,10 @@ bool load_endpoints(KernelRun& run, const Scenario& s, const Program& prog, cons
 }
 
 void run_variant(const Variant& v) {
-  std::string why;
-  if (!lab::lab_supported(&why)) {
-    MESSAGE("SKIPPED LOUDLY: kernel tests need network namespaces: " << why);
-    return;
-  }
-  KernelRun run;
-  size_t scenarios = 0;
-  auto started = std::chrono::steady_clock::now();
-  for (const auto& s : all_scenarios()) {
-    INFO(s.name);
-    if (!prepare_lab(run, s)) return;
-    ++scenarios;
-    Diagnostics diags;
-    Program prog = resolve(s.cluster, s.policies, ResolveOptions{}, diags);
+  run_scenarios(v.name, [&v](KernelRun& run, const Scenario& s, const Program& prog) {
     bool loaded = v.target == Target::Gateway ? load_gateway(run, s, prog, v) : load_endpoints(run, s, prog, v);
     if (loaded) probe_and_compare(run, s, v.name);
-  }
-  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  MESSAGE(v.name << ": " << scenarios << " scenarios, " << run.probes << " probes, " << run.labs_built
-                 << " labs, in " << secs << " s");
+  });
 }
 
 }  // namespace
@@ -240,7 +215,7 @@ TEST_CASE("kernel-iptables: a reload leaves exactly the newer state, a refused o
     const std::string node = run.lab->node_netns();
 
     // A load that the kernel refuses leaves the older state, sets included.
-    const std::string before = kernel_state(*run.lab, node, Family::V4).text();
+    const std::string before = kernel_state(*run.lab, node, Family::V4);
     IptablesOutput out;
     IptablesLoad bad = output_for(steps[0], resolve(steps[0].cluster, steps[0].policies, {}, diags), gw,
                                   Family::V4, 0, &out);
@@ -248,7 +223,7 @@ TEST_CASE("kernel-iptables: a reload leaves exactly the newer state, a refused o
     std::string error;
     CHECK_FALSE(load_iptables(bad, runner_in(*run.lab, node), &error));
     CHECK(error.find("iptables-restore refused the rules") != std::string::npos);
-    CHECK(kernel_state(*run.lab, node, Family::V4).text() == before);
+    CHECK(kernel_state(*run.lab, node, Family::V4) == before);
 
     // Switching the target: the endpoint output replaces the gateway one, its
     // FORWARD jump included; and back.
@@ -257,7 +232,7 @@ TEST_CASE("kernel-iptables: a reload leaves exactly the newer state, a refused o
     Variant ep{gw.name + " endpoint", Target::Endpoint, ipset};
     IptablesLoad load = output_for(s, prog, ep, Family::V4, size_t(run.pod_of_host[0]), &out);
     REQUIRE(load_iptables(load, runner_in(*run.lab, node), &error));
-    CHECK(kernel_state(*run.lab, node, Family::V4).text() == expected_state(out, Target::Endpoint).text());
+    CHECK(kernel_state(*run.lab, node, Family::V4) == expected_state(out, Family::V4, Target::Endpoint));
     CHECK(load_gateway(run, s, prog, gw));
   }
 }

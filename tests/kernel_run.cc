@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "compiler/resolve.h"
+
 namespace netpolc::test {
 
 std::vector<Scenario> all_scenarios() {
@@ -86,6 +88,27 @@ void probe_and_compare(KernelRun& run, const Scenario& s, const std::string& tar
                              << verdict(e.allow) << ", got " << r.detail);
   }
   run.probes += probes.size();
+}
+
+void run_scenarios(const std::string& what, const ScenarioBody& body) {
+  std::string why;
+  if (!lab::lab_supported(&why)) {
+    MESSAGE("SKIPPED LOUDLY: kernel tests need network namespaces: " << why);
+    return;
+  }
+  KernelRun run;
+  size_t scenarios = 0;
+  auto started = std::chrono::steady_clock::now();
+  for (const auto& s : all_scenarios()) {
+    INFO(s.name);
+    if (!prepare_lab(run, s)) return;
+    ++scenarios;
+    Diagnostics diags;
+    body(run, s, resolve(s.cluster, s.policies, ResolveOptions{}, diags));
+  }
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  MESSAGE(what << ": " << scenarios << " scenarios, " << run.probes << " probes, " << run.labs_built << " labs, in "
+               << secs << " s");
 }
 
 }  // namespace netpolc::test

@@ -3,11 +3,13 @@
 // probing it against the scenario's expectations.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "compiler/program.h"
 #include "lab/lab.h"
 #include "tests/scenario.h"
 
@@ -37,5 +39,11 @@ bool prepare_lab(KernelRun& run, const Scenario& s);
 // Probes every expectation but SCTP (this kernel has none) at once and checks
 // each verdict; `target` names the ruleset in messages.
 void probe_and_compare(KernelRun& run, const Scenario& s, const std::string& target);
+
+// Runs `body` for every scenario, in its lab, with its resolved program;
+// skips loudly where no lab can be built; reports the counts and the time
+// under `what`.
+using ScenarioBody = std::function<void(KernelRun& run, const Scenario& s, const Program& prog)>;
+void run_scenarios(const std::string& what, const ScenarioBody& body);
 
 }  // namespace netpolc::test

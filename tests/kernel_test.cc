@@ -10,8 +10,6 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include <chrono>
-
 #include "backends/nft_text.h"
 #include "compiler/program_eval.h"
 #include "compiler/resolve.h"
@@ -81,21 +79,7 @@ bool load(KernelRun& run, const std::string& ns, const std::string& ruleset) {
 }  // namespace
 
 TEST_CASE("kernel: compiled nft rules enforce every expectation in a lab of network namespaces") {
-  std::string why;
-  if (!lab::lab_supported(&why)) {
-    MESSAGE("SKIPPED LOUDLY: kernel tests need network namespaces: " << why);
-    return;
-  }
-  KernelRun run;
-  size_t scenarios = 0;
-  auto started = std::chrono::steady_clock::now();
-  for (const auto& s : all_scenarios()) {
-    INFO(s.name);
-    if (!prepare_lab(run, s)) return;
-    ++scenarios;
-    Diagnostics diags;
-    Program prog = resolve(s.cluster, s.policies, ResolveOptions{}, diags);
-
+  run_scenarios("nft gateway + endpoint", [](KernelRun& run, const Scenario& s, const Program& prog) {
     // Gateway: one ruleset in the node every pod's traffic is routed through.
     clear_rules(run);
     NftOptions gw;
@@ -114,8 +98,5 @@ TEST_CASE("kernel: compiled nft rules enforce every expectation in a lab of netw
       loaded = load(run, run.lab->host_netns(h), emit_nft(prog, s.cluster, ep));
     }
     if (loaded) probe_and_compare(run, s, "endpoint");
-  }
-  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  MESSAGE("kernel: " << scenarios << " scenarios, " << run.probes << " probes (gateway + endpoint) in " << secs
-                     << " s");
+  });
 }
