@@ -57,7 +57,8 @@ bool usage_ok(const CompileOptions& opt) {
     std::cerr << "error: --table names the nftables table; -b " << opt.backend << " has none\n";
     return false;
   }
-  if (!opt.ipset_output.empty() && opt.ipset_output == opt.output) {
+  auto stdout_or = [](const std::string& path) { return path.empty() ? std::string("-") : path; };
+  if (!opt.ipset_output.empty() && stdout_or(opt.ipset_output) == stdout_or(opt.output)) {
     std::cerr << "error: --ipset-out and -o name the same file\n";
     return false;
   }
