@@ -10,10 +10,10 @@ namespace netpolc {
 
 namespace {
 
-// FNV-1a, then MurmurHash3's finalizer: similar contents get unrelated names.
-uint64_t content_hash(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+// content_hash, then MurmurHash3's finalizer: similar contents get
+// unrelated names.
+uint64_t set_hash(const std::string& s) {
+  uint64_t h = content_hash(s);
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;
@@ -37,7 +37,7 @@ std::string IpsetRegistry::add(const std::string& kind, Set set) {
   // A hash collision with a different set of this output: rehash, deterministically.
   for (int salt = 0;; ++salt) {
     std::string name = "NETPOLC-" + kind + family_digit(family_) + "-" +
-                       hex16(content_hash(salt ? content + "#" + std::to_string(salt) : content));
+                       hex16(set_hash(salt ? content + "#" + std::to_string(salt) : content));
     assert(name.size() <= 31);
     auto [it, fresh] = sets_.try_emplace(name, set);
     if (fresh || (it->second.type == set.type && it->second.elements == set.elements)) return name;

@@ -7,7 +7,6 @@
 
 #include "backends/ipset_text.h"
 #include "backends/iptables_rule.h"
-#include "backends/ports.h"
 
 namespace netpolc {
 
@@ -175,20 +174,30 @@ bool Emitter::emit_named_targets(const std::string& chain, const CompiledRule& r
 void Emitter::emit_rule(const PodChain& c, const std::string& chain, const ChainRule& cr) {
   const CompiledRule& r = prog_.rules[cr.rule];
   const std::string label = r.origin.label();
-  const std::vector<PortRange> ports = chain_rule_ports(r, cr);
+  std::vector<PortRange> ports = r.ports;
+  ports.insert(ports.end(), cr.named_ports.begin(), cr.named_ports.end());
+  merge_port_ranges(ports);
   bool emitted = false;
   if (r.any_port || !ports.empty()) {
-    const auto peers = r.any_peer ? std::vector<AddrMatch>{AddrMatch{}} : addresses(r.peers.of(f_));
     const auto conditions = r.any_port ? std::vector<PortMatch>{PortMatch{}} : port_matches(ports);
-    for (const AddrMatch& a : peers)
+    auto allow = [&](const AddrMatch& a, const std::string& comment) {
       for (const PortMatch& pm : conditions) {
-        IptRule x = verdict_rule(label, "RETURN");
+        IptRule x = verdict_rule(comment, "RETURN");
         a.apply(x, c.direction == Direction::Ingress);
         x.proto = pm.proto;
         if (!pm.match.empty()) x.matches.push_back(pm.match);
         add(chain, x);
         emitted = true;
       }
+    };
+    if (r.any_peer) allow(AddrMatch{}, label);
+    // One rule per peer (OR), each naming its peer; peers of one rule that
+    // stand for the same addresses need only the first.
+    for (size_t i = 0; i < r.peer_sets.size(); ++i) {
+      auto first = r.peer_sets.begin() + long(i);
+      if (std::find(r.peer_sets.begin(), first, *first) != first) continue;
+      for (const AddrMatch& a : addresses(prog_.peer_sets[*first].addresses.of(f_))) allow(a, r.origin.peer_label(i));
+    }
   }
   if (emit_named_targets(chain, r)) emitted = true;
   if (!emitted)

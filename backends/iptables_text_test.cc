@@ -247,7 +247,7 @@ spec:
   CHECK(o.ipsets.find(" 10.0.1.1,tcp:80 -exist") != std::string::npos);
   CHECK(o.rules.find(" dst,dst -m comment --comment \"x/out egress[0]\" -j RETURN") != std::string::npos);
   // 0.0.0.0/0: every IPv4 address, so no address condition at all.
-  CHECK(o.rules.find("-p sctp -m comment --comment \"x/out egress[1]\" -j RETURN") != std::string::npos);
+  CHECK(o.rules.find("-p sctp -m comment --comment \"x/out egress[1] to[0]\" -j RETURN") != std::string::npos);
   CHECK(o.rules.find("-A NETPOLC-EG-") != std::string::npos);
   CHECK(lines_starting(o.rules, "-A ").size() == 6);  // replies, dispatch, 3 rules, drop
   std::string inl = emit(w, Family::V4, false).rules;

@@ -17,12 +17,11 @@
 #include <variant>
 #include <vector>
 
+#include "backends/target.h"
 #include "compiler/ir.h"
 #include "compiler/program.h"
 
 namespace netpolc {
-
-enum class Target { Gateway, Endpoint };
 
 struct NftOptions {
   std::string table = "netpolc";
