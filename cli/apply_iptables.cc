@@ -1,5 +1,7 @@
 #include "cli/apply_iptables.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <set>
@@ -45,6 +47,7 @@ class Loader {
       : load_(load), run_(run), cmd_(iptables_command(load.family)) {}
 
   bool run(std::string* error);
+  bool check(std::string* error);
 
  private:
   bool step(const std::vector<std::string>& argv, const std::string& input, const std::string& what,
@@ -163,14 +166,48 @@ bool Loader::run(std::string* error) {
   return ok;
 }
 
+bool Loader::check(std::string* error) {
+  bool ok = (load_.ipsets.empty() || step({"ipset", "restore"}, load_.ipsets, "ipset refused the sets")) &&
+            step({cmd_ + "-restore", "--noflush"}, load_.rules, cmd_ + "-restore refused the rules");
+  *error = error_;
+  return ok;
+}
+
+CommandRunner runner_in(int netns_fd) {
+  return [netns_fd](const std::vector<std::string>& argv, const std::string& input, std::string* output) {
+    lab::CommandResult r = lab::run_command({argv, input, netns_fd});
+    *output = r.output;
+    return r.ok;
+  };
+}
+
+// Runs `body` with a runner inside a network namespace made for it and
+// removed afterwards.
+bool in_scratch_netns(const std::function<bool(const CommandRunner&)>& body, std::string* error) {
+  const std::string name = "netpolc-check-" + std::to_string(getpid());
+  if (!lab::create_named_netns({name}, error)) {
+    lab::delete_named_netns({name});
+    return false;
+  }
+  lab::NetnsFd fd = lab::NetnsFd::open_named(name, error);
+  bool ok = fd.valid() && body(runner_in(fd.get()));
+  fd = lab::NetnsFd();
+  lab::delete_named_netns({name});
+  return ok;
+}
+
 }  // namespace
+
+bool check_iptables(const IptablesLoad& load, const CommandRunner& run, std::string* error) {
+  return Loader(load, run).check(error);
+}
 
 bool load_iptables(const IptablesLoad& load, const CommandRunner& run, std::string* error) {
   return Loader(load, run).run(error);
 }
 
 int apply_iptables(const Program& prog, const Cluster& cluster, const IptablesOptions& options,
-                   const std::string& netns) {
+                   const std::string& netns, bool check) {
   lab::NetnsFd ns;
   if (!netns.empty()) {
     std::string why;
@@ -181,14 +218,12 @@ int apply_iptables(const Program& prog, const Cluster& cluster, const IptablesOp
     }
   }
   IptablesOutput out = emit_iptables(prog, cluster, options);
-  const int fd = ns.get();
-  CommandRunner run = [fd](const std::vector<std::string>& argv, const std::string& input, std::string* output) {
-    lab::CommandResult r = lab::run_command({argv, input, fd});
-    *output = r.output;
-    return r.ok;
-  };
+  const IptablesLoad load{options.family, options.target, out.rules, out.ipsets};
   std::string error;
-  if (!load_iptables({options.family, options.target, out.rules, out.ipsets}, run, &error)) {
+  bool ok = check ? in_scratch_netns([&](const CommandRunner& run) { return check_iptables(load, run, &error); },
+                                     &error)
+                  : load_iptables(load, runner_in(ns.get()), &error);
+  if (!ok) {
     std::cerr << "error: " << error << "\n";
     return 1;
   }

@@ -38,11 +38,19 @@ struct IptablesLoad {
 // Steps 1 to 5 above. False with *error set when a step fails.
 bool load_iptables(const IptablesLoad& load, const CommandRunner& run, std::string* error);
 
+// The kernel's verdict on an output without loading it where it matters:
+// `ipset restore` of the sets and `iptables-restore --noflush` of the rules,
+// for real, through `run`, which must run them in a scratch network
+// namespace. (`iptables-restore --test` alone misses, for one, jumps to
+// chains that do not exist.) False with *error set when either is refused.
+bool check_iptables(const IptablesLoad& load, const CommandRunner& run, std::string* error);
+
 // `netpolc apply-iptables` (and `apply -b iptables|ip6tables`): emits the
 // program for `options` and loads it into the current network namespace, or
-// into /run/netns/NETNS when `netns` is not empty. Reports to stderr; returns
-// the exit status (0, or 1 when something was refused).
+// into /run/netns/NETNS when `netns` is not empty; with `check`, only asks
+// the kernel whether it would take it (check_iptables) and changes nothing.
+// Reports to stderr; returns the exit status (0, or 1 when refused).
 int apply_iptables(const Program& prog, const Cluster& cluster, const IptablesOptions& options,
-                   const std::string& netns);
+                   const std::string& netns, bool check = false);
 
 }  // namespace netpolc

@@ -17,6 +17,7 @@ struct ApplyIptablesOptions {
   std::string backend = "iptables";
   bool ipset = false;
   std::string netns;
+  bool check = false;
 };
 
 int run_apply_iptables(const ApplyIptablesOptions& opt) {
@@ -28,7 +29,7 @@ int run_apply_iptables(const ApplyIptablesOptions& opt) {
   ipt.endpoint_pod = r->endpoint_pod;
   ipt.dns_carve_out = r->dns_carve_out;
   ipt.ipset = opt.ipset;
-  return apply_iptables(r->program, r->inputs.cluster, ipt, opt.netns);
+  return apply_iptables(r->program, r->inputs.cluster, ipt, opt.netns, opt.check);
 }
 
 }  // namespace
@@ -42,6 +43,7 @@ CommandRun setup_apply_iptables(CLI::App& sub) {
   add_target_options(sub, opt->target);
   sub.add_flag("--ipset", opt->ipset, "put address groups into ipsets (loaded first)");
   sub.add_option("--netns", opt->netns, "load into the network namespace /run/netns/NAME");
+  sub.add_flag("--check", opt->check, "load into a scratch network namespace only, to see whether the kernel takes it; change nothing");
   return [opt] { return run_apply_iptables(*opt); };
 }
 

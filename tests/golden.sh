@@ -13,8 +13,8 @@
 # snapshot). ARGS naming --table are for nft only. UPDATE_GOLDEN=1 rewrites
 # the goldens instead of comparing; review them as diffs. Every golden is
 # loaded the way the real tool would, in a throwaway network namespace:
-# `nft -c -f`, `iptables-restore --test` / `ip6tables-restore --test` (after
-# `ipset restore` of its sets).
+# `nft -c -f`; `iptables-restore --test` / `ip6tables-restore --test` and a
+# real `--noflush` load there (after `ipset restore` of its sets).
 set -u
 NETPOLC=${1:-build/netpolc}
 cd "$(dirname "$0")/.."
@@ -73,14 +73,23 @@ check_one() {
   fi
   case $backend in
     nft) refused "$golden" nft -c -f "$golden" && fail=$((fail + 1)) ;;
-    iptables | ip6tables) refused "$golden" "$backend-restore" --test --noflush "$golden" && fail=$((fail + 1)) ;;
+    iptables | ip6tables) loads "$golden" "$backend" || fail=$((fail + 1)) ;;
     ipset)
-      if refused "$sets" ipset restore -f "$sets" ||
-        refused "$golden" iptables-restore --test --noflush "$golden"; then
+      if refused "$sets" ipset restore -f "$sets" || ! loads "$golden" iptables; then
         fail=$((fail + 1))
       fi
       [ -n "$ns" ] && ip netns exec "$ns" ipset destroy 2>/dev/null ;;
   esac
+}
+
+# loads GOLDEN iptables|ip6tables: `--test`, then a real load into $ns (which
+# also sees jumps to chains that do not exist), then $ns emptied again.
+loads() {
+  local golden=$1 cmd=$2 bad=0
+  refused "$golden" "$cmd-restore" --test --noflush "$golden" && bad=1
+  [ $bad = 0 ] && refused "$golden" "$cmd-restore" --noflush "$golden" && bad=1
+  [ -n "$ns" ] && ip netns exec "$ns" sh -c "$cmd -F && $cmd -X" 2>/dev/null
+  [ $bad = 0 ]
 }
 
 # check_all FIXTURE GOLDEN_BASE ARGS...: every backend.

@@ -221,6 +221,15 @@ TEST_CASE("kernel-iptables: a reload leaves exactly the newer state, a refused o
                                   Family::V4, 0, &out);
     bad.rules.replace(bad.rules.rfind("COMMIT"), 6, "-A NETPOLC-FORWARD -m comment --comment x -j NETPOLC-MISSING\nCOMMIT");
     std::string error;
+    // --check sees it too, in a namespace of its own (a lab host's, which
+    // the gateway does not use), and takes the good one.
+    const std::string scratch = run.lab->host_netns(0);
+    CHECK_FALSE(check_iptables(bad, runner_in(*run.lab, scratch), &error));
+    CHECK(error.find("iptables-restore refused the rules") != std::string::npos);
+    bad.rules = out.rules;
+    CHECK(check_iptables(bad, runner_in(*run.lab, scratch), &error));
+    bad.rules.replace(bad.rules.rfind("COMMIT"), 6, "-A NETPOLC-FORWARD -m comment --comment x -j NETPOLC-MISSING\nCOMMIT");
+    error.clear();
     CHECK_FALSE(load_iptables(bad, runner_in(*run.lab, node), &error));
     CHECK(error.find("iptables-restore refused the rules") != std::string::npos);
     CHECK(kernel_state(*run.lab, node, Family::V4) == before);
