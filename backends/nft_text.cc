@@ -212,7 +212,7 @@ void Emitter::emit_chain(const PodChain& c) {
   if (c.isolated_by.size() > 1)
     for (const auto& p : c.isolated_by) line(2, "# isolated by " + p);
   for (const auto& cr : c.rules) emit_rule(c, cr);
-  line(2, "drop" + comment(std::string(direction_name(c.direction)) + " not allowed by " + who));
+  line(2, "drop" + comment(chain_drop_comment(c)));
   line(1, "}");
 }
 
@@ -342,6 +342,12 @@ std::string Emitter::run() {
 }
 
 }  // namespace
+
+std::string chain_drop_comment(const PodChain& c) {
+  std::string who = c.isolated_by.size() == 1 ? c.isolated_by[0]
+                                               : std::to_string(c.isolated_by.size()) + " policies";
+  return std::string(direction_name(c.direction)) + " not allowed by " + who;
+}
 
 std::string emit_nft(const Program& prog, const Cluster& cluster, const NftOptions& options) {
   return Emitter(prog, cluster, options).run();
