@@ -31,5 +31,6 @@ CommandRun setup_compile(CLI::App& sub);
 CommandRun setup_matrix(CLI::App& sub);
 CommandRun setup_explain(CLI::App& sub);
 CommandRun setup_diff(CLI::App& sub);
+CommandRun setup_lint(CLI::App& sub);
 
 }  // namespace netpolc

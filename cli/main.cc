@@ -13,6 +13,7 @@ const Command kCommands[] = {
     {"matrix", "the truth table of who reaches whom, per port", setup_matrix},
     {"explain", "why one flow is allowed or denied, rule by rule", setup_explain},
     {"diff", "the flows two policy sets or snapshots allow differently", setup_diff},
+    {"lint", "the mistakes policies are known for, each with an ID and a location", setup_lint},
 };
 
 std::vector<std::string> expand_aliases(int argc, char** argv) {
