@@ -32,5 +32,6 @@ CommandRun setup_matrix(CLI::App& sub);
 CommandRun setup_explain(CLI::App& sub);
 CommandRun setup_diff(CLI::App& sub);
 CommandRun setup_lint(CLI::App& sub);
+CommandRun setup_graph(CLI::App& sub);
 
 }  // namespace netpolc

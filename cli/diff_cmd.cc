@@ -23,7 +23,10 @@ struct DiffCmdOptions {
 
 int run_diff(const DiffCmdOptions& opt) {
   if (opt.snapshots2.empty() && opt.policies2.empty()) {
-    std::cerr << "diff: error: give the second policy set (--policies2) or snapshot (--snapshot2), or both\n";
+    Diagnostics usage;
+    usage.error({"--policies2"}, "", "nothing to compare with: give the second policy set (--policies2, -p2), "
+                                     "the second snapshot (--snapshot2, -s2), or both");
+    print_diagnostics(usage, {});
     return 2;
   }
   InputOptions after{opt.snapshots2.empty() ? opt.before.snapshots : opt.snapshots2,

@@ -14,6 +14,7 @@ const Command kCommands[] = {
     {"explain", "why one flow is allowed or denied, rule by rule", setup_explain},
     {"diff", "the flows two policy sets or snapshots allow differently", setup_diff},
     {"lint", "the mistakes policies are known for, each with an ID and a location", setup_lint},
+    {"graph", "the allowed-flow graph as DOT, Mermaid or SVG", setup_graph},
 };
 
 std::vector<std::string> expand_aliases(int argc, char** argv) {

@@ -104,7 +104,8 @@ void check_allow_all(LintContext& cx) {
         if (moot.size() > 6) list += ", +" + std::to_string(moot.size() - 6) + " more";
         cx.add("NP011", rule.loc, rule_field(d, r),
                "allows all " + std::string(direction_name(d)) + " of " + cx.pods_label(cx.targets[i]) + ": " +
-                   plural(moot.size(), "other rule", "other rules") + " for these pods add nothing (" + list + ")",
+                   plural(moot.size(), "other rule", "other rules") + " for these pods " +
+                   (moot.size() == 1 ? "adds" : "add") + " nothing (" + list + ")",
                "if the pods should not be open, give this rule peers or ports; otherwise drop the moot rules");
       }
     }
