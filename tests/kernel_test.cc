@@ -18,6 +18,7 @@
 #include "compiler/program_eval.h"
 #include "compiler/resolve.h"
 #include "lab/lab.h"
+#include "tests/matrix_verdicts.h"
 #include "tests/scenario.h"
 
 using namespace netpolc;
@@ -62,12 +63,16 @@ TEST_CASE("model: the reference evaluator and the compiled program meet every ex
     Diagnostics diags;
     Program prog = resolve(s.cluster, s.policies, ResolveOptions{}, diags);
     AddrSet dns = cluster_dns_servers(s.cluster);
-    for (const auto& e : s.expectations) {
+    std::vector<bool> matrix = matrix_verdicts(s);
+    check_matrix_groups(s);
+    for (size_t i = 0; i < s.expectations.size(); ++i) {
+      const Expectation& e = s.expectations[i];
       Flow f;
       INFO(e.where << ": " << e.from << " -> " << e.to);
       REQUIRE(flow_of(s, e, &f));
       CHECK_MESSAGE(model_allows(s, ev, dns, f) == e.allow, "evaluator says " << verdict(!e.allow));
       if (!s.dns_carve_out) CHECK_MESSAGE(program_allows(prog, f) == e.allow, "program says " << verdict(!e.allow));
+      if (!matrix.empty()) CHECK_MESSAGE(matrix[i] == e.allow, "netpolc matrix says " << verdict(!e.allow));
       ++checked;
     }
   }
@@ -146,7 +151,10 @@ bool load(KernelRun& run, const std::string& ns, const std::string& ruleset) {
 void probe_and_compare(KernelRun& run, const Scenario& s, const char* target) {
   std::vector<lab::Probe> probes;
   std::vector<const Expectation*> expected;
-  for (const auto& e : s.expectations) {
+  std::vector<bool> matrix_all = matrix_verdicts(s), matrix;  // what `netpolc matrix` says of each probe
+  for (size_t i = 0; i < s.expectations.size(); ++i) {
+    const Expectation& e = s.expectations[i];
+    if (e.protocol != L4::SCTP && !matrix_all.empty()) matrix.push_back(matrix_all[i]);
     if (e.protocol == L4::SCTP) continue;
     lab::Probe p;
     p.from = run.host_of.at(e.from);
@@ -167,6 +175,10 @@ void probe_and_compare(KernelRun& run, const Scenario& s, const char* target) {
     bool ok = e.allow ? r.connected() : r.outcome == lab::ProbeOutcome::Timeout;
     CHECK_MESSAGE(ok, target << ": " << e.where << ": " << run.lab->describe(probes[i]) << " expected "
                              << verdict(e.allow) << ", got " << r.detail);
+    if (!matrix.empty())
+      CHECK_MESSAGE(matrix[i] == r.connected(), target << ": " << e.where << ": " << run.lab->describe(probes[i])
+                                                       << ": netpolc matrix says " << verdict(matrix[i]) << ", the kernel "
+                                                       << r.detail);
   }
   run.probes += probes.size();
 }
