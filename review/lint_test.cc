@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "review/test_world.h"
 
@@ -229,4 +231,14 @@ TEST_CASE("every check has a unique ID and a name") {
     CHECK(std::string(c.name).size() > 3);
   }
   CHECK(seen.size() == 17);
+}
+
+TEST_CASE("docs/lint.md documents every check under its ID and name") {
+  std::ifstream f(std::string(NETPOLC_SOURCE_DIR) + "/docs/lint.md");
+  std::stringstream doc;
+  doc << f.rdbuf();
+  for (const auto& c : lint_checks()) {
+    INFO(c.id << " " << c.name);
+    CHECK(doc.str().find("\n## " + std::string(c.id) + " " + c.name + "\n") != std::string::npos);
+  }
 }
