@@ -24,14 +24,13 @@ void describe_side(const Evaluator& ev, const PolicySet& policies, const SideVer
     ExplainPolicy ep{p.ns + "/" + p.name, p.pod_selector.loc, {}};
     for (size_t r = 0; r < p.rules(d).size(); ++r) {
       RuleRef ref{i, d, r};
-      std::string label = p.ns + "/" + p.name + " " + direction_name(d) + "[" + std::to_string(r) + "]";
-      ep.rules.push_back({label, p.rules(d)[r].loc, ev.match_rule(ref, flow)});
+      ep.rules.push_back({rule_label(p, d, r), p.rules(d)[r].loc, ev.match_rule(ref, flow)});
     }
     side.isolating.push_back(std::move(ep));
   }
   if (sv.allowed_by) {
     const Policy& p = policies.policies[sv.allowed_by->policy];
-    side.allowed_by = p.ns + "/" + p.name + " " + direction_name(d) + "[" + std::to_string(sv.allowed_by->rule) + "]";
+    side.allowed_by = rule_label(p, d, sv.allowed_by->rule);
     side.allowed_by_loc = p.rules(d)[sv.allowed_by->rule].loc;
   }
 }
@@ -55,10 +54,6 @@ std::string match_text(const RuleMatch& m) {
   return "neither peer nor port matches";
 }
 
-std::string count(size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 std::string side_text(const ExplainSide& s) {
   std::string who = std::string(direction_name(s.direction)) + " of " + s.subject;
   std::string out;
@@ -67,7 +62,7 @@ std::string side_text(const ExplainSide& s) {
   } else if (s.isolating.empty()) {
     out = who + ": not isolated (no policy selects it for " + direction_name(s.direction) + "): passes\n";
   } else {
-    out = who + ": isolated by " + count(s.isolating.size(), "policy", "policies") + "; ";
+    out = who + ": isolated by " + plural(s.isolating.size(), "policy", "policies") + "; ";
     out += s.allowed_by ? "allowed by " + *s.allowed_by + " (" + loc_text(s.allowed_by_loc) + ")\n"
                         : "no " + std::string(direction_name(s.direction)) + " rule allows it: denied\n";
     for (const auto& p : s.isolating) {

@@ -15,11 +15,6 @@ namespace netpolc::review {
 
 namespace {
 
-std::string rule_label(const PolicySet& ps, const RuleRef& r) {
-  const Policy& p = ps.policies[r.policy];
-  return p.ns + "/" + p.name + " " + direction_name(r.direction) + "[" + std::to_string(r.rule) + "]";
-}
-
 std::string policy_list(const PolicySet& ps, const std::vector<size_t>& policies) {
   std::string s;
   for (size_t i = 0; i < policies.size(); ++i)
@@ -41,7 +36,7 @@ std::pair<std::string, SourceLoc> reason_of(bool now_allowed, const std::optiona
     SourceLoc part_loc;
     if (now_allowed && !was.allowed()) {
       if (now.allowed_by) {
-        part = std::string(direction_name(d)) + " allowed by " + rule_label(after_ps, *now.allowed_by);
+        part = std::string(direction_name(d)) + " allowed by " + rule_label(after_ps.policies[now.allowed_by->policy], d, now.allowed_by->rule);
         part_loc = after_ps.policies[now.allowed_by->policy].rules(d)[now.allowed_by->rule].loc;
       } else {
         part = std::string(direction_name(d)) + " no longer isolated";
@@ -238,23 +233,19 @@ FlowDiff diff_flows(const World& before, const World& after, const DiffOptions& 
 
 namespace {
 
-std::string count(size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 std::string headline(const FlowDiff& d) {
-  return count(d.allowed, "flow becomes", "flows become") + " allowed, " +
-         count(d.denied, "flow becomes", "flows become") + " denied";
+  return plural(d.allowed, "flow becomes", "flows become") + " allowed, " +
+         plural(d.denied, "flow becomes", "flows become") + " denied";
 }
 
 std::string scope(const FlowDiff& d) {
-  return count(d.compared, "flow", "flows") + " compared: " + count(d.pods, "pod", "pods") +
+  return plural(d.compared, "flow", "flows") + " compared: " + plural(d.pods, "pod", "pods") +
          " on their declared ports, and to and from " +
-         count(d.endpoints.size() - d.pods, "group", "groups") + " of outside addresses";
+         plural(d.endpoints.size() - d.pods, "group", "groups") + " of outside addresses";
 }
 
 std::string pods_line(const char* what, const std::vector<std::string>& pods) {
-  return count(pods.size(), "pod", "pods") + " only in the " + what + " snapshot (not compared): " + join(pods);
+  return plural(pods.size(), "pod", "pods") + " only in the " + what + " snapshot (not compared): " + join(pods);
 }
 
 }  // namespace
@@ -264,7 +255,7 @@ std::string diff_text(const FlowDiff& d) {
   if (!d.pods_added.empty()) out += pods_line("new", d.pods_added) + "\n";
   if (!d.pods_removed.empty()) out += pods_line("old", d.pods_removed) + "\n";
   for (const auto& g : d.groups) {
-    out += "\n" + std::string(g.allowed ? "+ allowed" : "- denied") + " (" + count(g.flows.size(), "flow", "flows") +
+    out += "\n" + std::string(g.allowed ? "+ allowed" : "- denied") + " (" + plural(g.flows.size(), "flow", "flows") +
            "): " + g.reason;
     if (!g.loc.file.empty()) out += "  " + loc_text(g.loc);
     out += "\n";

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "compiler/program.h"
+
 namespace netpolc::review {
 
 namespace {
@@ -49,12 +51,6 @@ bool block_contains(const IpBlock& b, const IpAddr& ip) {
   return std::none_of(b.except.begin(), b.except.end(), [&](const Cidr& e) { return contains(e, ip); });
 }
 
-std::string block_text(const IpBlock& b) {
-  std::string s = format_cidr(b.cidr);
-  for (size_t i = 0; i < b.except.size(); ++i) s += (i ? ", " : " except ") + format_cidr(b.except[i]);
-  return s;
-}
-
 // One class of outside addresses while they are being collected.
 struct AddressClass {
   std::vector<size_t> blocks;  // the ipBlocks containing it
@@ -73,6 +69,20 @@ std::string ranges_label(const std::vector<std::pair<Family, IpRange>>& ranges) 
 }
 
 }  // namespace
+
+std::string rule_label(const Policy& p, Direction d, size_t rule) {
+  return RuleOrigin{p.ns, p.name, d, rule, {}}.label();
+}
+
+std::string ip_block_text(const IpBlock& b) {
+  std::string s = format_cidr(b.cidr);
+  for (size_t i = 0; i < b.except.size(); ++i) s += (i ? ", " : " except ") + format_cidr(b.except[i]);
+  return s;
+}
+
+std::string plural(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
 
 std::string Probe::label() const {
   if (protocol == L4::ICMP) return "ICMP";
@@ -229,7 +239,7 @@ std::vector<Endpoint> ipblock_endpoints(const Cluster& cluster, const std::vecto
     const IpBlock* best = nullptr;
     for (size_t b : c.blocks)
       if (!best || blocks[b]->cidr.prefix > best->cidr.prefix) best = blocks[b];
-    c.endpoint.name = best ? block_text(*best) : "other addresses";
+    c.endpoint.name = best ? ip_block_text(*best) : "other addresses";
     ++uses[c.endpoint.name];
   }
   std::vector<Endpoint> out;

@@ -84,6 +84,14 @@ std::vector<Probe> policy_probes(const PolicySet& policies);
 // `policies`), standing for "every other port", and ICMP.
 std::vector<Probe> other_probes(const std::vector<Probe>& named, const std::vector<const PolicySet*>& policy_sets);
 
+// "x/allow-dns egress[0]": a policy rule as the nft rule comments name it.
+std::string rule_label(const Policy& p, Direction d, size_t rule);
+// "0.0.0.0/0 except 10.0.0.0/8".
+std::string ip_block_text(const IpBlock& b);
+
+// "1 pod", "2 pods".
+std::string plural(size_t n, const char* one, const char* many);
+
 // Pod names folded: sorted naturally, and names that differ only in a final
 // number written once ("api-{0..3,7}").
 std::vector<std::string> fold_names(std::vector<std::string> names);

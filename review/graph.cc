@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "compiler/program_eval.h"
-#include "compiler/resolve.h"
 #include "review/grouping.h"
 
 namespace netpolc::review {
@@ -80,9 +79,16 @@ Graph build_graph(const Cluster& cluster, const PolicySet& policies, const Progr
   g.policies = policies.policies.size();
   std::vector<Endpoint> eps = pod_endpoints(cluster);
   g.pods = eps.size();
-  AddrSet dns = cluster_dns_servers(cluster);
-  for (auto& e : eps)
-    if ((e.v4 && dns.contains(*e.v4)) || (e.v6 && dns.contains(*e.v6))) e.kind = Endpoint::Kind::Dns;
+  // DNS: the kube-dns pods, and the servers the snapshot names (pods or not).
+  AddrSet named_dns;
+  for (const auto& ip : cluster.dns_servers) named_dns = set_union(named_dns, AddrSet::of_ip(ip));
+  for (auto& e : eps) {
+    const Pod& p = cluster.pods[size_t(e.pod)];
+    auto app = p.labels.find("k8s-app");
+    bool kube_dns = p.ns == "kube-system" && app != p.labels.end() && app->second == "kube-dns";
+    if (kube_dns || (e.v4 && named_dns.contains(*e.v4)) || (e.v6 && named_dns.contains(*e.v6)))
+      e.kind = Endpoint::Kind::Dns;
+  }
   for (const auto& ip : cluster.dns_servers)
     if (std::none_of(eps.begin(), eps.end(), [&](const Endpoint& e) { return e.v4 == ip || e.v6 == ip; })) {
       Endpoint e = address_endpoint(ip);

@@ -125,10 +125,6 @@ std::string selector_text(const LabelSelector& s) {
   return "{" + out + "}";
 }
 
-std::string plural(size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 std::vector<Finding> lint(const Cluster& cluster, const PolicySet& policies, const Program& program) {
   LintContext cx(cluster, policies, program);
   check_dns_blocked(cx);

@@ -3,16 +3,6 @@
 
 namespace netpolc::review {
 
-namespace {
-
-std::string block_text(const IpBlock& b) {
-  std::string s = format_cidr(b.cidr);
-  for (size_t i = 0; i < b.except.size(); ++i) s += (i ? ", " : " except ") + format_cidr(b.except[i]);
-  return s;
-}
-
-}  // namespace
-
 void check_ipblocks(LintContext& cx) {
   for (const auto& p : cx.policies.policies)
     for (Direction d : {Direction::Ingress, Direction::Egress})
@@ -37,7 +27,7 @@ void check_ipblocks(LintContext& cx) {
           }
           if (!inside.empty())
             cx.add("NP014", b.loc, field,
-                   "ipBlock " + block_text(b) + " contains the addresses of " + plural(inside.size(), "pod", "pods") +
+                   "ipBlock " + ip_block_text(b) + " contains the addresses of " + plural(inside.size(), "pod", "pods") +
                        " (" + cx.pods_label(inside) + "): they match by address, which changes when a pod is "
                        "rescheduled, not by label",
                    "select pods with podSelector/namespaceSelector, and except the pod network from the ipBlock");

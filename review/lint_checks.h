@@ -51,7 +51,6 @@ std::string peer_field(Direction d, size_t rule, size_t peer);
 std::string port_field(Direction d, size_t rule, size_t port);
 // "{app=web, tier in (a,b)}", "{} (everything)".
 std::string selector_text(const LabelSelector& s);
-std::string plural(size_t n, const char* one, const char* many);
 
 // lint_dns.cc
 void check_dns_blocked(LintContext& cx);           // NP001

@@ -6,7 +6,6 @@
 #include <map>
 #include <tuple>
 
-#include "compiler/resolve.h"
 #include "review/lint_checks.h"
 
 namespace netpolc::review {
@@ -18,12 +17,17 @@ const char* kDnsRule =
     "{kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}] and ports: "
     "[{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]";
 
-std::vector<IpAddr> addresses(const AddrSet& s) {
+// The addresses DNS queries reach once a Service is translated: the DNS pods
+// (k8s-app=kube-dns in kube-system), or, when the snapshot has none, the DNS
+// servers it names.
+std::vector<IpAddr> dns_servers(const Cluster& cluster) {
   std::vector<IpAddr> out;
-  for (Family f : {Family::V4, Family::V6})
-    for (const auto& r : s.of(f))
-      for (u128 a = r.lo; a <= r.hi && out.size() < 64; ++a) out.push_back({f, a});
-  return out;
+  for (const auto& p : cluster.pods) {
+    auto it = p.labels.find("k8s-app");
+    if (p.ns == "kube-system" && it != p.labels.end() && it->second == "kube-dns" && p.enforced())
+      out.insert(out.end(), p.ips.begin(), p.ips.end());
+  }
+  return out.empty() ? cluster.dns_servers : out;
 }
 
 // Whether the pod reaches one of the servers on 53 of `proto`; when not, the
@@ -50,7 +54,7 @@ bool allows_port_53(const Rule& r, Protocol proto) {
 }  // namespace
 
 void check_dns_blocked(LintContext& cx) {
-  std::vector<IpAddr> servers = addresses(cluster_dns_servers(cx.cluster));
+  std::vector<IpAddr> servers = dns_servers(cx.cluster);
   if (servers.empty()) return;  // no cluster DNS in the snapshot to check against
   std::string dns_names;
   for (const auto& s : servers) {

@@ -10,10 +10,6 @@ namespace netpolc::review {
 
 namespace {
 
-std::string rule_name(const Policy& p, Direction d, size_t r) {
-  return p.ns + "/" + p.name + " " + direction_name(d) + "[" + std::to_string(r) + "]";
-}
-
 bool is_subset(const std::vector<size_t>& small, const std::vector<size_t>& big) {
   return std::includes(big.begin(), big.end(), small.begin(), small.end());
 }
@@ -96,7 +92,7 @@ void check_allow_all(LintContext& cx) {
         for (size_t j = 0; j < pols.size(); ++j) {
           if (!pols[j].isolates(d) || !intersects(cx.targets[i], cx.targets[j])) continue;
           for (size_t s = 0; s < pols[j].rules(d).size(); ++s)
-            if (j != i || s != r) moot.push_back(rule_name(pols[j], d, s));
+            if (j != i || s != r) moot.push_back(rule_label(pols[j], d, s));
         }
         if (moot.empty()) continue;
         std::string list;
@@ -197,7 +193,7 @@ void check_redundant_rules(LintContext& cx) {
           if (found == SIZE_MAX) continue;
           const Rule& other = pols[j].rules(d)[found];
           cx.add("NP016", pols[i].rules(d)[r].loc, rule_field(d, r),
-                 "allows nothing that " + rule_name(pols[j], d, found) + " (" + other.loc.file + ":" +
+                 "allows nothing that " + rule_label(pols[j], d, found) + " (" + other.loc.file + ":" +
                      std::to_string(other.loc.line) + ") does not already allow to the same pods, in this snapshot",
                  "drop this rule, or narrow the other one if it allows too much");
           break;

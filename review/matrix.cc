@@ -51,10 +51,6 @@ Matrix build_matrix(const Cluster& cluster, const PolicySet& policies, const Mat
 
 namespace {
 
-std::string count(size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 std::string grid_ports(const Matrix& m, const std::vector<size_t>& grid) {
   std::string s;
   for (size_t i = 0; i < grid.size(); ++i) s += (i ? ", " : "") + m.table.probes[grid[i]].label();
@@ -62,10 +58,10 @@ std::string grid_ports(const Matrix& m, const std::vector<size_t>& grid) {
 }
 
 std::string summary(const Matrix& m) {
-  std::string s = count(m.pods, "pod", "pods");
-  if (m.endpoints.size() > m.pods) s += ", " + count(m.endpoints.size() - m.pods, "address", "addresses");
-  s += ", " + count(m.policies, "policy", "policies") + ", " + count(m.table.probes.size(), "port", "ports");
-  s += "; " + count(m.groups.size(), "group", "groups");
+  std::string s = plural(m.pods, "pod", "pods");
+  if (m.endpoints.size() > m.pods) s += ", " + plural(m.endpoints.size() - m.pods, "address", "addresses");
+  s += ", " + plural(m.policies, "policy", "policies") + ", " + plural(m.table.probes.size(), "port", "ports");
+  s += "; " + plural(m.groups.size(), "group", "groups");
   bool folded = std::any_of(m.groups.begin(), m.groups.end(), [](const auto& g) { return g.members.size() > 1; });
   if (folded) s += " (pods that reach and are reached alike are one group; a group's own cell is between two of its pods, and a pod always reaches itself)";
   return s;
