@@ -63,6 +63,7 @@ CommandRun setup_diff(CLI::App& sub) {
   sub.add_option("--policies2", opt->policies2, "the second policy set (default: the first; alias -p2, repeatable)");
   sub.add_option("--port", opt->ports, "PORT/PROTOCOL or ICMP to probe on every destination too (repeatable)");
   add_format_option(sub, opt->format, {"text", "markdown", "json"});
+  add_markdown_flag(sub, opt->format);
   add_family_option(sub, opt->family);
   sub.add_flag("--exit-code", opt->exit_code, "exit with 1 when flows change");
   sub.add_flag("--no-compiled", opt->no_compiled, "leave out the diff of the compiled nft rules");

@@ -47,6 +47,7 @@ CommandRun setup_matrix(CLI::App& sub) {
   sub.add_option("--port", opt->ports, "PORT/PROTOCOL or ICMP to show (repeatable; default: every declared port)");
   sub.add_option("--external", opt->externals, "an address outside the cluster to add as a row and column (repeatable)");
   add_format_option(sub, opt->format, {"text", "json", "markdown"});
+  add_markdown_flag(sub, opt->format);
   add_family_option(sub, opt->family);
   sub.add_flag("--no-group", opt->no_group, "one row and column per pod, nothing folded");
   sub.add_option("-o,--output", opt->output, "output file (default: stdout)");

@@ -9,6 +9,10 @@ void add_format_option(CLI::App& sub, std::string& format, const std::vector<std
   sub.add_option("--format", format, "output format")->check(CLI::IsMember(formats))->capture_default_str();
 }
 
+void add_markdown_flag(CLI::App& sub, std::string& format) {
+  sub.add_flag_callback("--markdown", [&format] { format = "markdown"; }, "the same as --format markdown");
+}
+
 void add_family_option(CLI::App& sub, std::string& family) {
   family = "both";
   sub.add_option("--family", family, "address families to evaluate")
@@ -44,7 +48,7 @@ std::vector<IpAddr> parse_externals(const std::vector<std::string>& texts, const
     for (const auto& p : cluster.pods)
       if (p.enforced() && std::find(p.ips.begin(), p.ips.end(), *ip) != p.ips.end())
         diags.error({flag}, "", t + " is the address of pod " + p.ns + "/" + p.name + ", which is shown already");
-    out.push_back(*ip);
+    if (std::find(out.begin(), out.end(), *ip) == out.end()) out.push_back(*ip);
   }
   return out;
 }

@@ -16,6 +16,8 @@ namespace netpolc {
 
 // --format FORMAT, one of `formats` (the first is the default).
 void add_format_option(CLI::App& sub, std::string& format, const std::vector<std::string>& formats);
+// --markdown, the short way to say --format markdown.
+void add_markdown_flag(CLI::App& sub, std::string& format);
 // --family both|ipv4|ipv6.
 void add_family_option(CLI::App& sub, std::string& family);
 review::Families families_of(const std::string& family);

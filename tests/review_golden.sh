@@ -55,7 +55,7 @@ for fixture in $(find fixtures/review -type f \( -name '*.yaml' -o -name '*.args
     args=${h#*: }
     args=${args//\{\}/$fixture}
     case "$name:$args" in  # a golden's extension says its format
-      *.md:*--format\ markdown* | *.json:*--format\ json* | *.sarif:*--format\ sarif* | *.mmd:*--format\ mermaid* | \
+      *.md:*--format\ markdown* | *.md:*--markdown* | *.json:*--format\ json* | *.sarif:*--format\ sarif* | *.mmd:*--format\ mermaid* | \
       *.txt:* | *.dot:*) ;;
       *) echo "FAIL $fixture: '$name' does not match the --format of: $args"; fail=$((fail + 1)); count=$((count + 1)); continue ;;
     esac
