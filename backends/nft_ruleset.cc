@@ -1,4 +1,5 @@
 #include "backends/nft_ruleset.h"
+#include "backends/nft_text.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -156,7 +157,7 @@ Chain Builder::pod_chain(size_t index) {
   if (c.isolated_by.size() > 1)
     for (const auto& p : c.isolated_by) out.items.push_back(Note{"isolated by " + p});
   for (const auto& cr : c.rules) add_rules(c, cr, out);
-  out.items.push_back(rule({}, verdict(VerdictKind::Drop), std::string(direction_name(c.direction)) + " not allowed by " + who));
+  out.items.push_back(rule({}, verdict(VerdictKind::Drop), chain_drop_comment(c)));
   return out;
 }
 

@@ -160,4 +160,10 @@ std::string emit_nft(const Program& prog, const Cluster& cluster, const NftOptio
   return nft::print_ruleset(nft::build_ruleset(prog, cluster, options));
 }
 
+std::string chain_drop_comment(const PodChain& c) {
+  std::string who = c.isolated_by.size() == 1 ? c.isolated_by[0]
+                                               : std::to_string(c.isolated_by.size()) + " policies";
+  return std::string(direction_name(c.direction)) + " not allowed by " + who;
+}
+
 }  // namespace netpolc

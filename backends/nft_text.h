@@ -13,6 +13,9 @@ namespace netpolc {
 
 std::string emit_nft(const Program& prog, const Cluster& cluster, const NftOptions& options);
 
+// The comment on a chain's final drop: "egress not allowed by x/deny-all".
+std::string chain_drop_comment(const PodChain& chain);
+
 namespace nft {
 
 // The script for a ruleset.

@@ -1,6 +1,7 @@
 // netpolc: Kubernetes NetworkPolicy -> Linux firewall rules.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -9,9 +10,24 @@ namespace netpolc {
 
 const Command kCommands[] = {
     {"compile", "compile policies and a cluster snapshot into firewall rules", setup_compile},
+    {"matrix", "the truth table of who reaches whom, per port", setup_matrix},
+    {"explain", "why one flow is allowed or denied, rule by rule", setup_explain},
+    {"diff", "the flows two policy sets or snapshots allow differently", setup_diff},
+    {"lint", "the mistakes policies are known for, each with an ID and a location", setup_lint},
+    {"graph", "the allowed-flow graph as DOT, Mermaid or SVG", setup_graph},
     {"apply-iptables", "compile and load the rules with iptables-restore / ip6tables-restore (and ipset)",
      setup_apply_iptables},
 };
+
+std::vector<std::string> expand_aliases(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "diff")
+    for (auto& a : args) {
+      if (a == "-p2") a = "--policies2";
+      else if (a == "-s2") a = "--snapshot2";
+    }
+  return args;
+}
 
 }  // namespace netpolc
 
@@ -25,7 +41,9 @@ int main(int argc, char** argv) {
     runs.emplace_back(sub, c.setup(*sub));
   }
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = expand_aliases(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);  // prints help or the usage error
     return code == 0 ? 0 : 2;

@@ -58,7 +58,7 @@ bool write_output(const std::string& path, const std::string& text) {
   return true;
 }
 
-long find_pod(const Cluster& cluster, const std::string& ref, Diagnostics& diags) {
+long find_pod(const Cluster& cluster, const std::string& ref, Diagnostics& diags, const std::string& flag) {
   auto slash = ref.find('/');
   std::string ns = slash == std::string::npos ? "default" : ref.substr(0, slash);
   std::string name = slash == std::string::npos ? ref : ref.substr(slash + 1);
@@ -69,7 +69,7 @@ long find_pod(const Cluster& cluster, const std::string& ref, Diagnostics& diags
   std::string msg = "no pod " + ns + "/" + name + " in the snapshot";
   std::string hint = closest_match(ns + "/" + name, names);
   if (!hint.empty()) msg += " (did you mean " + hint + "?)";
-  diags.error({"--endpoint"}, "", msg);
+  diags.error({flag}, "", msg);
   return -1;
 }
 

@@ -32,7 +32,9 @@ void print_diagnostics(const Diagnostics& diags, const SourceFiles& sources);
 // a rename, so that a failure never leaves a partial file. Reports failures.
 bool write_output(const std::string& path, const std::string& text);
 
-// Finds "ns/pod" in the cluster; reports and returns -1 when absent.
-long find_pod(const Cluster& cluster, const std::string& ref, Diagnostics& diags);
+// Finds "ns/pod" in the cluster; reports (as about `flag`) and returns -1
+// when absent.
+long find_pod(const Cluster& cluster, const std::string& ref, Diagnostics& diags,
+              const std::string& flag = "--endpoint");
 
 }  // namespace netpolc

@@ -75,7 +75,7 @@ SideVerdict Evaluator::side(Direction d, long pod, const Flow& flow) const {
     if (s.allowed_by) continue;
     const auto& rules = pol.rules(d);
     for (size_t r = 0; r < rules.size(); ++r) {
-      if (rule_allows(pol, rules[r], d, flow)) {
+      if (rule_match(pol, rules[r], d, flow).allows()) {
         s.allowed_by = RuleRef{i, d, r};
         break;
       }
@@ -84,21 +84,25 @@ SideVerdict Evaluator::side(Direction d, long pod, const Flow& flow) const {
   return s;
 }
 
+RuleMatch Evaluator::match_rule(const RuleRef& ref, const Flow& flow) const {
+  const Policy& p = policies_.policies[ref.policy];
+  return rule_match(p, p.rules(ref.direction)[ref.rule], ref.direction, flow);
+}
+
 // "Traffic is allowed if it matches both the from/to and the ports section."
-bool Evaluator::rule_allows(const Policy& p, const Rule& r, Direction d, const Flow& flow) const {
+RuleMatch Evaluator::rule_match(const Policy& p, const Rule& r, Direction d, const Flow& flow) const {
+  RuleMatch m;
   // "If this field is empty or missing, this rule matches all sources /
   // destinations."
   const IpAddr& peer_addr = d == Direction::Ingress ? flow.src : flow.dst;
-  bool peer_ok = r.peers.empty();
-  for (const auto& peer : r.peers) peer_ok = peer_ok || peer_matches(p, peer, peer_addr);
-  if (!peer_ok) return false;
+  m.peer = r.peers.empty();
+  for (const auto& peer : r.peers) m.peer = m.peer || peer_matches(p, peer, peer_addr);
   // "If this field is empty or missing, this rule matches all ports ... If
   // this field is present and contains at least one item, then this rule
   // allows traffic only if the traffic matches at least one port in the list."
-  if (r.ports.empty()) return true;
-  for (const auto& port : r.ports)
-    if (port_matches(port, flow)) return true;
-  return false;
+  m.port = r.ports.empty();
+  for (const auto& port : r.ports) m.port = m.port || port_matches(port, flow);
+  return m;
 }
 
 bool Evaluator::peer_matches(const Policy& p, const Peer& peer, const IpAddr& addr) const {

@@ -42,6 +42,14 @@ struct SideVerdict {
   bool allowed() const { return !isolated() || allowed_by.has_value(); }
 };
 
+// How one rule meets a flow: the peer part and the port part, each on its own
+// (`explain` says which of them a rule misses).
+struct RuleMatch {
+  bool peer = false;
+  bool port = false;
+  bool allows() const { return peer && port; }
+};
+
 struct Verdict {
   bool allowed = false;
   bool loopback = false;  // a pod talking to itself: never filtered
@@ -57,10 +65,12 @@ class Evaluator {
   Verdict evaluate(const Flow& flow) const;
   // The enforced pod owning an address, or -1.
   long pod_by_ip(const IpAddr& ip) const;
+  // How rule `ref` meets `flow`, whichever pods the policy selects.
+  RuleMatch match_rule(const RuleRef& ref, const Flow& flow) const;
 
  private:
   SideVerdict side(Direction d, long pod, const Flow& flow) const;
-  bool rule_allows(const Policy& p, const Rule& r, Direction d, const Flow& flow) const;
+  RuleMatch rule_match(const Policy& p, const Rule& r, Direction d, const Flow& flow) const;
   bool peer_matches(const Policy& p, const Peer& peer, const IpAddr& addr) const;
   bool port_matches(const PortSpec& spec, const Flow& flow) const;
 

@@ -86,6 +86,13 @@ struct Policy {
   std::vector<Rule> ingress_rules;
   std::vector<Rule> egress_rules;
   SourceLoc loc;
+  // Where the keys spec.policyTypes, spec.ingress and spec.egress are written
+  // (line 0: absent), and whether policyTypes lists a type, so that lint can
+  // tell written policyTypes from defaulted ones.
+  SourceLoc policy_types_loc;
+  SourceLoc ingress_loc;
+  SourceLoc egress_loc;
+  bool policy_types_listed = false;
 
   bool isolates(Direction d) const { return d == Direction::Ingress ? ingress : egress; }
   const std::vector<Rule>& rules(Direction d) const {

@@ -454,6 +454,7 @@ void read_policy_types(const YamlAt& at, bool has_egress_rules, Policy& policy,
   policy.ingress = true;
   policy.egress = has_egress_rules;
   if (!check_sequence(at, diags) || at.node.size() == 0) return;
+  policy.policy_types_listed = true;
   policy.ingress = policy.egress = false;
   for (size_t i = 0; i < at.node.size(); ++i) {
     YamlAt item = at.item(i);
@@ -489,6 +490,10 @@ void read_spec(const YamlAt& at, Policy& policy, Diagnostics& diags) {
   policy.ingress_rules = read_rules(at.field("ingress"), "from", diags);
   policy.egress_rules = read_rules(egress, "to", diags);
   bool has_egress_rules = egress.node.IsSequence() && egress.node.size() > 0;
+  auto written = [&](const char* key) { return has_field(at, key) ? key_loc(at, key) : SourceLoc{}; };
+  policy.policy_types_loc = written("policyTypes");
+  policy.ingress_loc = written("ingress");
+  policy.egress_loc = written("egress");
   read_policy_types(at.field("policyTypes"), has_egress_rules, policy, diags);
 }
 

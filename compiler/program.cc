@@ -16,6 +16,12 @@ void merge_port_ranges(std::vector<PortRange>& ports) {
   ports = std::move(out);
 }
 
+AddrSet rule_peers(const Program& prog, const CompiledRule& rule) {
+  AddrSet out;
+  for (size_t set : rule.peer_sets) out = set_union(out, prog.peer_sets[set].addresses);
+  return out;
+}
+
 uint64_t content_hash(const std::string& s) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;

@@ -116,6 +116,9 @@ struct Program {
   size_t pod_count = 0;             // enforced pods
 };
 
+// Every address a rule's peers stand for (the union of its peer sets).
+AddrSet rule_peers(const Program& prog, const CompiledRule& rule);
+
 // Sorts port ranges and merges overlapping or adjacent ones of a protocol.
 void merge_port_ranges(std::vector<PortRange>& ports);
 

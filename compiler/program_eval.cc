@@ -30,21 +30,31 @@ bool rule_allows(const Program& prog, const ChainRule& cr, Direction d, const Fl
   return false;
 }
 
-bool side_allows(const Program& prog, const std::vector<Dispatch>& table, const IpAddr& addr,
-                 Direction d, const Flow& f) {
+}  // namespace
+
+const Dispatch* find_dispatch(const std::vector<Dispatch>& table, const IpAddr& addr) {
   auto it = std::lower_bound(table.begin(), table.end(), addr,
                              [](const Dispatch& e, const IpAddr& a) { return e.addr < a; });
-  if (it == table.end() || it->addr != addr) return true;  // not isolated: untouched
-  for (const auto& cr : prog.chains[it->chain].rules)
-    if (rule_allows(prog, cr, d, f)) return true;
-  return false;
+  return it == table.end() || it->addr != addr ? nullptr : &*it;
+}
+
+std::optional<size_t> first_allowing_rule(const Program& prog, const PodChain& chain, const Flow& f) {
+  for (size_t i = 0; i < chain.rules.size(); ++i)
+    if (rule_allows(prog, chain.rules[i], chain.direction, f)) return i;
+  return std::nullopt;
+}
+
+namespace {
+
+bool side_allows(const Program& prog, const std::vector<Dispatch>& table, const IpAddr& addr, const Flow& f) {
+  const Dispatch* d = find_dispatch(table, addr);
+  return !d || first_allowing_rule(prog, prog.chains[d->chain], f).has_value();  // not isolated: untouched
 }
 
 }  // namespace
 
 bool program_allows(const Program& prog, const Flow& f) {
-  return side_allows(prog, prog.egress, f.src, Direction::Egress, f) &&
-         side_allows(prog, prog.ingress, f.dst, Direction::Ingress, f);
+  return side_allows(prog, prog.egress, f.src, f) && side_allows(prog, prog.ingress, f.dst, f);
 }
 
 }  // namespace netpolc

@@ -1,5 +1,7 @@
 #include "tests/kernel_run.h"
 
+#include "tests/matrix_verdicts.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -65,8 +67,13 @@ bool prepare_lab(KernelRun& run, const Scenario& s) {
 void probe_and_compare(KernelRun& run, const Scenario& s, const std::string& target) {
   std::vector<lab::Probe> probes;
   std::vector<const Expectation*> expected;
-  for (const auto& e : s.expectations) {
+  // What `netpolc matrix` says of each probe (empty with a DNS carve-out).
+  const std::vector<bool> matrix_all = matrix_verdicts(s);
+  std::vector<bool> matrix;
+  for (size_t k = 0; k < s.expectations.size(); ++k) {
+    const Expectation& e = s.expectations[k];
     if (e.protocol == L4::SCTP) continue;
+    if (!matrix_all.empty()) matrix.push_back(matrix_all[k]);
     lab::Probe p;
     p.from = run.host_of.at(e.from);
     p.to = run.host_of.at(e.to);
@@ -86,6 +93,10 @@ void probe_and_compare(KernelRun& run, const Scenario& s, const std::string& tar
     bool ok = e.allow ? r.connected() : r.outcome == lab::ProbeOutcome::Timeout;
     CHECK_MESSAGE(ok, target << ": " << e.where << ": " << run.lab->describe(probes[i]) << " expected "
                              << verdict(e.allow) << ", got " << r.detail);
+    if (!matrix.empty())
+      CHECK_MESSAGE(matrix[i] == r.connected(), target << ": " << e.where << ": " << run.lab->describe(probes[i])
+                                                       << ": netpolc matrix says " << verdict(matrix[i])
+                                                       << ", the kernel " << r.detail);
   }
   run.probes += probes.size();
 }

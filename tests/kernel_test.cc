@@ -15,6 +15,7 @@
 #include "compiler/resolve.h"
 #include "lab/lab.h"
 #include "tests/kernel_run.h"
+#include "tests/matrix_verdicts.h"
 #include "tests/scenario.h"
 
 using namespace netpolc;
@@ -48,12 +49,16 @@ TEST_CASE("model: the reference evaluator and the compiled program meet every ex
     Diagnostics diags;
     Program prog = resolve(s.cluster, s.policies, ResolveOptions{}, diags);
     AddrSet dns = cluster_dns_servers(s.cluster);
-    for (const auto& e : s.expectations) {
+    std::vector<bool> matrix = matrix_verdicts(s);
+    check_matrix_groups(s);
+    for (size_t i = 0; i < s.expectations.size(); ++i) {
+      const Expectation& e = s.expectations[i];
       Flow f;
       INFO(e.where << ": " << e.from << " -> " << e.to);
       REQUIRE(flow_of(s, e, &f));
       CHECK_MESSAGE(model_allows(s, ev, dns, f) == e.allow, "evaluator says " << verdict(!e.allow));
       if (!s.dns_carve_out) CHECK_MESSAGE(program_allows(prog, f) == e.allow, "program says " << verdict(!e.allow));
+      if (!matrix.empty()) CHECK_MESSAGE(matrix[i] == e.allow, "netpolc matrix says " << verdict(!e.allow));
       ++checked;
     }
   }
