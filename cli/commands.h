@@ -34,5 +34,6 @@ CommandRun setup_explain(CLI::App& sub);
 CommandRun setup_diff(CLI::App& sub);
 CommandRun setup_lint(CLI::App& sub);
 CommandRun setup_graph(CLI::App& sub);
+CommandRun setup_apply(CLI::App& sub);
 
 }  // namespace netpolc

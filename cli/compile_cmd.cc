@@ -1,5 +1,4 @@
 // netpolc compile: inputs -> parse -> resolve -> emit -> write.
-#include <cctype>
 #include <iostream>
 #include <memory>
 
@@ -81,17 +80,7 @@ CommandRun setup_compile(CLI::App& sub) {
       ->check(CLI::IsMember({"nft", "iptables", "ip6tables"}))
       ->capture_default_str();
   add_target_options(sub, opt->target);
-  auto* table = sub.add_option("--table", opt->table, "name of the nftables table (family inet)")
-                    ->check(CLI::Validator(
-                        [](std::string& name) -> std::string {
-                          bool ok = !name.empty() && name.size() <= 64 &&
-                                    std::isalpha(static_cast<unsigned char>(name[0]));
-                          for (char c : name)
-                            ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
-                          return ok ? "" : "a table name is a letter followed by letters, digits, '_' or '-' (at most 64)";
-                        },
-                        "NAME"))
-                    ->capture_default_str();
+  auto* table = add_table_option(sub, opt->table);
   sub.add_option("-o,--output", opt->output, "output file (default: stdout)");
   sub.add_option("--ipset-out", opt->ipset_output,
                  "-b iptables|ip6tables: address groups go into ipsets, written to this file for `ipset restore`");

@@ -17,6 +17,7 @@ const Command kCommands[] = {
     {"graph", "the allowed-flow graph as DOT, Mermaid or SVG", setup_graph},
     {"apply-iptables", "compile and load the rules with iptables-restore / ip6tables-restore (and ipset)",
      setup_apply_iptables},
+    {"apply", "program the nftables ruleset into the kernel over netlink, atomically", setup_apply},
 };
 
 std::vector<std::string> expand_aliases(int argc, char** argv) {

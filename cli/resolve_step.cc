@@ -1,5 +1,7 @@
 #include "cli/resolve_step.h"
 
+#include <cctype>
+
 #include "compiler/resolve.h"
 
 namespace netpolc {
@@ -15,6 +17,18 @@ void add_target_options(CLI::App& sub, TargetOptions& target) {
   sub.add_option("--endpoint", target.endpoint, "the ruleset for the host that is this pod (NS/POD)");
   sub.add_option("--dns-carve-out", target.dns_carve_out, "let every pod reach the cluster DNS on 53")
       ->check(CLI::IsMember({"none", "cluster"}))
+      ->capture_default_str();
+}
+
+CLI::Option* add_table_option(CLI::App& sub, std::string& table) {
+  return sub.add_option("--table", table, "name of the nftables table (family inet)")
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            bool ok = !name.empty() && name.size() <= 64 && std::isalpha(static_cast<unsigned char>(name[0]));
+            for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+            return ok ? "" : "a table name is a letter followed by letters, digits, '_' or '-' (at most 64)";
+          },
+          "NAME"))
       ->capture_default_str();
 }
 
@@ -40,6 +54,7 @@ std::optional<Resolved> load_and_resolve(const InputOptions& inputs, const Targe
   print_diagnostics(diags, sources);
   if (diags.has_errors()) return std::nullopt;
   r.inputs = std::move(*in);
+  r.sources = std::move(sources);
   return r;
 }
 

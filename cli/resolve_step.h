@@ -24,7 +24,11 @@ void add_input_options(CLI::App& sub, InputOptions& inputs);
 // --endpoint and --dns-carve-out.
 void add_target_options(CLI::App& sub, TargetOptions& target);
 
+// --table NAME (the nftables table), checked; returns the option.
+CLI::Option* add_table_option(CLI::App& sub, std::string& table);
+
 struct Resolved {
+  SourceFiles sources;  // for diagnostics that point into the inputs later
   Inputs inputs;
   Program program;
   Target target = Target::Gateway;

@@ -1,0 +1,42 @@
+// Reading one nftables table back from the kernel over netlink, and a
+// canonical text of everything the kernel holds for it: every attribute of the
+// table, its sets with their elements, chains and rules (expressions and user
+// data included). Two tables with the same text are the same ruleset down to
+// the bytes of their keys and comments; the round-trip tests compare a table
+// netpolc applied with one `nft -f` loaded this way.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backends/netlink_socket.h"
+#include "backends/nftnl_ptr.h"
+
+namespace netpolc::nl {
+
+struct KernelTable {
+  bool exists = false;
+  uint32_t generation = 0;  // the ruleset generation the table was read at
+  TablePtr table;
+  std::vector<ChainPtr> chains;  // in the kernel's order
+  std::vector<SetPtr> sets;      // with their elements, in the kernel's order
+  std::vector<RulePtr> rules;    // in the kernel's order (chain by chain)
+};
+
+// Reads table `name` of family inet. A consistent view: when the ruleset
+// changes while it is read, it reads again (a few times, then fails).
+bool read_table(NftSocket& sock, const std::string& name, KernelTable* out, std::string* error);
+
+struct DescribeOptions {
+  bool handles = true;  // object handles (they change when the table is replaced)
+};
+
+// The canonical text: one line per object or element, elements sorted within
+// their set (the kernel's order for hash sets depends on a random seed).
+std::string describe(const KernelTable& t, const DescribeOptions& options = {});
+
+// Bytes as lower-case hex, for keys and user data.
+std::string hex(const void* data, size_t len);
+
+}  // namespace netpolc::nl
