@@ -92,7 +92,7 @@ void report_error(const Batch& batch, const KernelError& e, Diagnostics& diags) 
   msg += ": " + error_text(e);
   SourceLoc loc = what->origin ? what->origin->loc : SourceLoc{};
   diags.error(loc, "", msg);
-  if (!what->text.empty()) diags.note(loc, "", "the rule: " + what->text);
+  if (!what->text.empty()) diags.note({}, "", "the rule: " + what->text);
 }
 
 }  // namespace

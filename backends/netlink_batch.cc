@@ -17,6 +17,8 @@ constexpr size_t kMessageRoom = 256 * 1024;
 
 }  // namespace
 
+std::string BatchObject::rule() const { return "rule " + std::to_string(position + 1) + " of chain " + chain; }
+
 std::string BatchObject::describe() const {
   switch (kind) {
     case Kind::BatchBegin: return "the transaction";
@@ -24,10 +26,10 @@ std::string BatchObject::describe() const {
     case Kind::Table: return "table inet " + name;
     case Kind::TableDelete: return "the deletion of table inet " + name;
     case Kind::Chain: return "chain " + name;
-    case Kind::Set: return "set " + name;
-    case Kind::Elements: return "elements of set " + name;
+    case Kind::Set: return chain.empty() ? "set " + name : "the anonymous set of " + rule();
+    case Kind::Elements: return chain.empty() ? "elements of set " + name : "elements of the anonymous set of " + rule();
     case Kind::DeleteElements: return "the deletion of elements of set " + name;
-    case Kind::Rule: return "rule " + std::to_string(position + 1) + " of chain " + chain;
+    case Kind::Rule: return rule();
   }
   return name;
 }

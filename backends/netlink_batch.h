@@ -24,13 +24,15 @@ struct BatchObject {
   enum class Kind { BatchBegin, BatchEnd, Table, TableDelete, Chain, Set, Elements, DeleteElements, Rule };
   Kind kind = Kind::Table;
   std::string name;                  // the table, chain or set
-  std::string chain;                 // a rule's chain
+  std::string chain;                 // a rule's chain (also for its anonymous sets)
   size_t position = 0;               // a rule's position in its chain, from 0
   std::string text;                  // a rule in nft syntax
   std::optional<RuleOrigin> origin;  // the policy rule a rule enforces
 
-  // "rule 2 of chain in/default/b8062222", "set peer/default/x/ingress-0/v4", ...
+  // "rule 2 of chain in/default/b8062222", "set peer/default/x/ingress-0/v4",
+  // "the anonymous set of rule 2 of chain ...", ...
   std::string describe() const;
+  std::string rule() const;
 };
 
 class Batch {

@@ -148,8 +148,8 @@ std::string describe_chain(nftnl_chain* c, const DescribeOptions& o) {
   return s + "\n";
 }
 
-std::string describe_elem(nftnl_set_elem* e) {
-  std::string s = "  elem";
+std::string element_text(nftnl_set_elem* e) {
+  std::string s;
   uint32_t len = 0;
   if (const void* k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len)) s += " key " + hex(k, len);
   if (const void* k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len)) s += " key_end " + hex(k, len);
@@ -161,8 +161,10 @@ std::string describe_elem(nftnl_set_elem* e) {
   if (const void* o = nftnl_set_elem_get(e, NFTNL_SET_ELEM_OBJREF, &len)) s += std::string(" objref ") + static_cast<const char*>(o);
   if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT)) s += " timeout " + std::to_string(nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT));
   if (const void* u = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len)) s += " udata " + hex(u, len);
-  return s + "\n";
+  return s.empty() ? s : s.substr(1);
 }
+
+std::string describe_elem(nftnl_set_elem* e) { return "  elem " + element_text(e) + "\n"; }
 
 std::string describe_set(nftnl_set* set, const DescribeOptions& o) {
   std::string s = std::string("set ") + nftnl_set_get_str(set, NFTNL_SET_NAME);
@@ -197,19 +199,25 @@ std::string describe_rule(nftnl_rule* r, const DescribeOptions& o) {
   std::string s = std::string("rule ") + nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
   if (o.handles) s += " handle " + std::to_string(nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE));
   put_data(s, "udata", [&](uint32_t* len) { return nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, len); });
-  s += "\n";
+  return s + "\n" + describe_expressions(r);
+}
+
+}  // namespace
+
+std::string describe_expressions(nftnl_rule* r) {
+  std::string s;
   nftnl_expr_iter* it = nftnl_expr_iter_create(r);
   std::vector<char> buf(4096);
   for (nftnl_expr* e = nftnl_expr_iter_next(it); e; e = nftnl_expr_iter_next(it)) {
     int n = nftnl_expr_snprintf(buf.data(), buf.size(), e, NFTNL_OUTPUT_DEFAULT, 0);
     std::string text = n > 0 ? std::string(buf.data(), std::min(size_t(n), buf.size() - 1)) : "";
-    s += std::string("  [ ") + nftnl_expr_get_str(e, NFTNL_EXPR_NAME) + " " + text + "]\n";
+    s += std::string("[ ") + nftnl_expr_get_str(e, NFTNL_EXPR_NAME) + " " + text + "]\n";
   }
   nftnl_expr_iter_destroy(it);
   return s;
 }
 
-}  // namespace
+std::string describe_element(nftnl_set_elem* e) { return element_text(e); }
 
 std::string hex(const void* data, size_t len) {
   static const char digits[] = "0123456789abcdef";

@@ -36,6 +36,12 @@ struct DescribeOptions {
 // their set (the kernel's order for hash sets depends on a random seed).
 std::string describe(const KernelTable& t, const DescribeOptions& options = {});
 
+// A rule's expressions, one "[ meta load l4proto => reg 1 ]" per line, as
+// nft --debug=netlink prints them.
+std::string describe_expressions(nftnl_rule* r);
+// "key 0af4010a flags 1 udata ..." for one set element.
+std::string describe_element(nftnl_set_elem* e);
+
 // Bytes as lower-case hex, for keys and user data.
 std::string hex(const void* data, size_t len);
 

@@ -211,15 +211,16 @@ void add_element_messages(Batch& batch, uint16_t msg_type, const std::string& ta
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
     if (set_id) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(*set_id));
     nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-    int i = 0;
+    size_t in_message = 0;
     for (; next < elements.size(); ++next) {
-      nlattr* elem = nftnl_set_elem_nlmsg_build(nlh, elements[next].get(), ++i);
+      nlattr* elem = nftnl_set_elem_nlmsg_build(nlh, elements[next].get(), NFTA_LIST_ELEM);
       size_t nest_len = size_t(reinterpret_cast<char*>(elem) + elem->nla_len - reinterpret_cast<char*>(list));
-      if (nest_len > kMaxNest && i > 1) {
+      if (nest_len > kMaxNest && in_message > 0) {
         // Take the element back out: it starts the next message.
         nlh->nlmsg_len = uint32_t(reinterpret_cast<char*>(elem) - reinterpret_cast<char*>(nlh));
         break;
       }
+      ++in_message;
     }
     mnl_attr_nest_end(nlh, list);
   }
