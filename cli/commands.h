@@ -35,5 +35,6 @@ CommandRun setup_diff(CLI::App& sub);
 CommandRun setup_lint(CLI::App& sub);
 CommandRun setup_graph(CLI::App& sub);
 CommandRun setup_apply(CLI::App& sub);
+CommandRun setup_verify(CLI::App& sub);
 
 }  // namespace netpolc

@@ -18,6 +18,7 @@ const Command kCommands[] = {
     {"apply-iptables", "compile and load the rules with iptables-restore / ip6tables-restore (and ipset)",
      setup_apply_iptables},
     {"apply", "program the nftables ruleset into the kernel over netlink, atomically", setup_apply},
+    {"verify", "check the rules with real traffic in a lab of network namespaces", setup_verify},
 };
 
 std::vector<std::string> expand_aliases(int argc, char** argv) {

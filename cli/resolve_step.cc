@@ -15,6 +15,10 @@ void add_input_options(CLI::App& sub, InputOptions& in) {
 
 void add_target_options(CLI::App& sub, TargetOptions& target) {
   sub.add_option("--endpoint", target.endpoint, "the ruleset for the host that is this pod (NS/POD)");
+  add_dns_carve_out_option(sub, target);
+}
+
+void add_dns_carve_out_option(CLI::App& sub, TargetOptions& target) {
   sub.add_option("--dns-carve-out", target.dns_carve_out, "let every pod reach the cluster DNS on 53")
       ->check(CLI::IsMember({"none", "cluster"}))
       ->capture_default_str();

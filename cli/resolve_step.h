@@ -23,6 +23,8 @@ void add_input_options(CLI::App& sub, InputOptions& inputs);
 
 // --endpoint and --dns-carve-out.
 void add_target_options(CLI::App& sub, TargetOptions& target);
+// --dns-carve-out alone.
+void add_dns_carve_out_option(CLI::App& sub, TargetOptions& target);
 
 // --table NAME (the nftables table), checked; returns the option.
 CLI::Option* add_table_option(CLI::App& sub, std::string& table);
