@@ -8,8 +8,12 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <memory>
 
+#include "backends/apply_state.h"
+#include "backends/netlink_dump.h"
 #include "backends/nft_netlink.h"
+#include "backends/nft_update.h"
 
 namespace netpolc::nl {
 
@@ -129,28 +133,114 @@ bool send_and_report(NftSocket& sock, const Batch& batch, Diagnostics& diags, do
   return true;
 }
 
-ApplyReport apply_ruleset(const nft::Ruleset& rs, const ApplyOptions& options, Diagnostics& diags) {
-  ApplyReport report;
+namespace {
+
+class Applier {
+ public:
+  Applier(const nft::Ruleset& rs, const ApplyOptions& opt, Diagnostics& diags) : rs_(rs), opt_(opt), diags_(diags) {}
+  ApplyReport run();
+
+ private:
+  bool try_update(const ApplyState& state);
+  void replace();
+  void remember();
+  void send(const Batch& batch);
+
+  const nft::Ruleset& rs_;
+  const ApplyOptions& opt_;
+  Diagnostics& diags_;
+  ApplyReport report_;
+  std::unique_ptr<NftSocket> sock_;
+  std::string state_file_;
+  uint64_t structure_ = 0;
+};
+
+void Applier::send(const Batch& batch) {
+  report_.messages = batch.changes();
+  report_.bytes = batch.size();
+  if (opt_.before_send) opt_.before_send();
+  report_.ok = send_and_report(*sock_, batch, diags_, &report_.kernel_ms);
+}
+
+// Element changes only, when the kernel's table is the one the last apply
+// left apart from its set elements. False: replace the table instead.
+bool Applier::try_update(const ApplyState& state) {
   auto t0 = Clock::now();
+  KernelTable current;
   std::string error;
-  std::string where = options.netns.empty() ? "" : " in network namespace " + options.netns;
-  auto sock = NftSocket::open(options.netns, &error);
-  if (!sock || !sock->generation(&report.generation, &error)) {
-    diags.error({}, "", error + where);
-    return report;
+  if (!read_table(*sock_, rs_.table, &current, &error) || !current.exists ||
+      structure_hash(kernel_structure(current)) != state.kernel)
+    return false;
+  Batch batch;
+  ElementChanges changes;
+  if (!build_update_batch(rs_, current, &batch, &changes, &error)) return false;
+  report_.read_ms = ms_since(t0);
+  report_.generation = current.generation;
+  report_.elements_added = changes.added;
+  report_.elements_removed = changes.removed;
+  if (batch.changes() == 0) {
+    report_.kind = ApplyReport::Kind::Unchanged;
+    report_.ok = true;
+    return true;
+  }
+  report_.kind = ApplyReport::Kind::Updated;
+  send(batch);
+  return true;
+}
+
+void Applier::replace() {
+  std::string error;
+  if (!sock_->generation(&report_.generation, &error)) {
+    diags_.error({}, "", error);
+    return;
   }
   BuildOptions build;
-  build.generation = report.generation;
-  build.check = options.check;
-  build.break_rule = options.break_rule;
-  Batch batch = build_replace_batch(rs, build);
-  report.kind = options.check ? ApplyReport::Kind::Checked : ApplyReport::Kind::Replaced;
-  report.messages = batch.changes();
-  report.bytes = batch.size();
-  if (options.before_send) options.before_send();
-  report.ok = send_and_report(*sock, batch, diags, &report.kernel_ms);
-  report.total_ms = ms_since(t0);
-  return report;
+  build.generation = report_.generation;
+  build.check = opt_.check;
+  build.break_rule = opt_.break_rule;
+  report_.kind = opt_.check ? ApplyReport::Kind::Checked : ApplyReport::Kind::Replaced;
+  send(build_replace_batch(rs_, build));
+}
+
+// After a replacement: what the next apply compares with.
+void Applier::remember() {
+  KernelTable now;
+  std::string error;
+  ReadOptions structure_only;
+  structure_only.named_set_elements = false;
+  if (!read_table(*sock_, rs_.table, &now, &error, structure_only) ||
+      !save_state(state_file_, {structure_, structure_hash(kernel_structure(now))}, &error))
+    forget_state(state_file_);
+}
+
+ApplyReport Applier::run() {
+  auto t0 = Clock::now();
+  std::string error;
+  sock_ = NftSocket::open(opt_.netns, &error);
+  if (!sock_) {
+    diags_.error({}, "", error);
+    return report_;
+  }
+  bool may_update = !opt_.check && !opt_.break_rule && !opt_.state_dir.empty();
+  if (may_update) state_file_ = state_path(opt_.state_dir, opt_.netns, rs_.table, &error);
+  if (!state_file_.empty()) {
+    structure_ = structure_hash(ruleset_structure(rs_));
+    std::optional<ApplyState> state = opt_.full ? std::nullopt : load_state(state_file_);
+    if (state && state->ruleset == structure_ && try_update(*state)) {
+      report_.total_ms = ms_since(t0);
+      return report_;
+    }
+  }
+  replace();
+  if (report_.ok && !state_file_.empty()) remember();
+  report_.total_ms = ms_since(t0);
+  return report_;
+}
+
+}  // namespace
+
+ApplyReport apply_ruleset(const nft::Ruleset& rs, const ApplyOptions& options, Diagnostics& diags) {
+  return Applier(rs, options, diags).run();
 }
 
 }  // namespace netpolc::nl

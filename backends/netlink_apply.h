@@ -41,13 +41,18 @@ struct ApplyReport {
   Kind kind = Kind::Replaced;
   size_t messages = 0;     // messages that change something (not BEGIN/END)
   size_t bytes = 0;        // the batch's size
+  size_t elements_added = 0;    // an update's element changes
+  size_t elements_removed = 0;
+  double read_ms = 0;      // reading the kernel's table (for an update)
   double kernel_ms = 0;    // sending the batch and reading the kernel's answer
   double total_ms = 0;     // everything, from opening the socket
   uint32_t generation = 0; // read before the batch was built
 };
 
 // Applies `rs`; every failure is reported to `diags`, at the policy rule's
-// location when the kernel refused a rule.
+// location when the kernel refused a rule. With a state directory, and when
+// the table's structure is what the last apply left (nft_update.h), only the
+// set and map elements that changed are sent.
 ApplyReport apply_ruleset(const nft::Ruleset& rs, const ApplyOptions& options, Diagnostics& diags);
 
 // Sends a built batch on `sock` and reports the kernel's errors to `diags`.

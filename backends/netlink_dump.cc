@@ -26,7 +26,8 @@ uint16_t message_generation(const nlmsghdr* nlh) {
 
 class Reader {
  public:
-  Reader(NftSocket& sock, const std::string& name, KernelTable* out) : sock_(sock), name_(name), out_(out) {}
+  Reader(NftSocket& sock, const std::string& name, KernelTable* out, const ReadOptions& opt)
+      : sock_(sock), name_(name), out_(out), opt_(opt) {}
 
   // False with *error on failure; *stale when the ruleset changed meanwhile.
   bool run(bool* stale, std::string* error);
@@ -42,6 +43,7 @@ class Reader {
   NftSocket& sock_;
   const std::string& name_;
   KernelTable* out_;
+  const ReadOptions& opt_;
   bool stale_ = false;
 };
 
@@ -91,6 +93,7 @@ bool Reader::run(bool* stale, std::string* error) {
     return false;
   for (auto& s : out_->sets) {
     nftnl_set* set = s.get();
+    if (!opt_.named_set_elements && !(nftnl_set_get_u32(set, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS)) continue;
     auto elem_reply = [&](const nlmsghdr* nlh) {
       if (nftnl_set_elems_nlmsg_parse(nlh, set) < 0) return false;
       return fresh(nlh);
@@ -128,7 +131,7 @@ void put_data(std::string& s, const char* label, Get get) {
 std::string describe_table(nftnl_table* t, const DescribeOptions& o) {
   std::string s = std::string("table inet ") + nftnl_table_get_str(t, NFTNL_TABLE_NAME);
   s += " flags " + u32(nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS));
-  s += " use " + u32(nftnl_table_get_u32(t, NFTNL_TABLE_USE));
+  if (o.use_counts) s += " use " + u32(nftnl_table_get_u32(t, NFTNL_TABLE_USE));
   if (o.handles) s += " handle " + std::to_string(nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE));
   put_data(s, "udata", [&](uint32_t* len) { return nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, len); });
   return s + "\n";
@@ -143,7 +146,7 @@ std::string describe_chain(nftnl_chain* c, const DescribeOptions& o) {
     s += " prio " + std::to_string(int32_t(nftnl_chain_get_u32(c, NFTNL_CHAIN_PRIO)));
   if (nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY)) s += " policy " + u32(nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY));
   if (nftnl_chain_is_set(c, NFTNL_CHAIN_FLAGS)) s += " flags " + u32(nftnl_chain_get_u32(c, NFTNL_CHAIN_FLAGS));
-  s += " use " + u32(nftnl_chain_get_u32(c, NFTNL_CHAIN_USE));
+  if (o.use_counts) s += " use " + u32(nftnl_chain_get_u32(c, NFTNL_CHAIN_USE));
   put_data(s, "udata", [&](uint32_t* len) { return nftnl_chain_get_data(c, NFTNL_CHAIN_USERDATA, len); });
   return s + "\n";
 }
@@ -185,6 +188,7 @@ std::string describe_set(nftnl_set* set, const DescribeOptions& o) {
   put_data(s, "concat", [&](uint32_t* len) { return nftnl_set_get_data(set, NFTNL_SET_DESC_CONCAT, len); });
   put_data(s, "udata", [&](uint32_t* len) { return nftnl_set_get_data(set, NFTNL_SET_USERDATA, len); });
   s += "\n";
+  if (!o.named_set_elements && !(nftnl_set_get_u32(set, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS)) return s;
   std::vector<std::string> elems;
   nftnl_set_elems_iter* it = nftnl_set_elems_iter_create(set);
   for (nftnl_set_elem* e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it))
@@ -231,10 +235,11 @@ std::string hex(const void* data, size_t len) {
   return s;
 }
 
-bool read_table(NftSocket& sock, const std::string& name, KernelTable* out, std::string* error) {
+bool read_table(NftSocket& sock, const std::string& name, KernelTable* out, std::string* error,
+                const ReadOptions& options) {
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
     bool stale = false;
-    if (!Reader(sock, name, out).run(&stale, error)) {
+    if (!Reader(sock, name, out, options).run(&stale, error)) {
       *error = "cannot read table inet " + name + ": " + *error;
       return false;
     }

@@ -24,12 +24,21 @@ struct KernelTable {
   std::vector<RulePtr> rules;    // in the kernel's order (chain by chain)
 };
 
+struct ReadOptions {
+  // The elements of named sets and maps (an anonymous set's elements are
+  // part of its rule and always read).
+  bool named_set_elements = true;
+};
+
 // Reads table `name` of family inet. A consistent view: when the ruleset
 // changes while it is read, it reads again (a few times, then fails).
-bool read_table(NftSocket& sock, const std::string& name, KernelTable* out, std::string* error);
+bool read_table(NftSocket& sock, const std::string& name, KernelTable* out, std::string* error,
+                const ReadOptions& options = {});
 
 struct DescribeOptions {
-  bool handles = true;  // object handles (they change when the table is replaced)
+  bool handles = true;             // object handles (they change when the table is replaced)
+  bool use_counts = true;          // reference counts (a map element referring to a chain counts)
+  bool named_set_elements = true;  // the elements of named sets and maps
 };
 
 // The canonical text: one line per object or element, elements sorted within

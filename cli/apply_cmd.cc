@@ -32,7 +32,12 @@ std::string summary(const nl::ApplyReport& r, const nft::Ruleset& rs, const std:
                 r.bytes, r.kernel_ms, r.total_ms);
   switch (r.kind) {
     case nl::ApplyReport::Kind::Checked: return "checked " + what + ": the kernel accepts it, nothing changed (" + timing + ")";
-    case nl::ApplyReport::Kind::Updated: return "updated " + what + ": set elements only (" + timing + ")";
+    case nl::ApplyReport::Kind::Updated: {
+      char changes[160];
+      std::snprintf(changes, sizeof changes, "%zu set elements added, %zu removed; %.1f ms reading the table, ",
+                    r.elements_added, r.elements_removed, r.read_ms);
+      return "updated " + what + ": " + changes + timing;
+    }
     case nl::ApplyReport::Kind::Unchanged: return "table inet " + rs.table + where + " is up to date (" + timing + ")";
     case nl::ApplyReport::Kind::Replaced: break;
   }

@@ -387,3 +387,116 @@ TEST_CASE("apply: a namespace that does not exist is an error, not a crash") {
   CHECK_FALSE(r.ok);
   CHECK(format_diagnostics(diags, SourceFiles{}).find("netpolc-test-no-such-namespace") != std::string::npos);
 }
+
+namespace {
+
+// A state directory of its own, removed afterwards.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char name[] = "/tmp/netpolc-state-XXXXXX";
+    REQUIRE(mkdtemp(name));
+    path = name;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+const std::vector<std::string> kUpdatePolicies = {
+    "fixtures/seeds/zero-trust-default-deny-egress.yaml", "fixtures/seeds/zero-trust-allow-dns.yaml",
+    "fixtures/seeds/zero-trust-allow-egress-payments.yaml", "fixtures/cases/rule-shapes.yaml"};
+
+nft::Ruleset ruleset_for(Cluster cluster) {
+  Diagnostics diags;
+  SourceFiles sources;
+  std::vector<std::string> files;
+  for (const auto& p : kUpdatePolicies) files.push_back(fixture(p));
+  PolicySet policies = parse_policies(read_inputs(files, diags, sources), diags);
+  Program prog = resolve(cluster, policies, ResolveOptions{}, diags);
+  REQUIRE_FALSE(diags.has_errors());
+  return nft::build_ruleset(prog, cluster, NftOptions{});
+}
+
+Pod& pod(Cluster& c, const std::string& ref) {
+  long i = pod_index(c, ref);
+  REQUIRE(i >= 0);
+  return c.pods[size_t(i)];
+}
+
+void add_pod(Cluster& c, const std::string& ns, const std::string& name, Labels labels, std::vector<IpAddr> ips) {
+  Pod p;
+  p.ns = ns;
+  p.name = name;
+  p.labels = std::move(labels);
+  p.ips = std::move(ips);
+  p.ports.push_back({"http", 80, Protocol::TCP});
+  c.pods.push_back(p);
+  std::sort(c.pods.begin(), c.pods.end(), [](const Pod& a, const Pod& b) {
+    return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("apply: when only pods change, an update sends just the element changes and ends where a full apply ends") {
+  if (!kernel_supported()) return;
+  auto lab_a = empty_namespace();
+  auto lab_b = empty_namespace();
+  const std::string inc = lab_a->node_netns(), full = lab_b->node_netns();
+  TempDir state;
+  Cluster cluster = compile(fixture("fixtures/clusters/seeds-lab.yaml"), {}).cluster;
+
+  // Applies to `inc` (incrementally when it can) and, for comparison, a full
+  // replacement to `full`; both must end the same.
+  auto step = [&](const Cluster& c, const char* what) {
+    INFO(what);
+    nft::Ruleset rs = ruleset_for(c);
+    Diagnostics diags;
+    nl::ApplyOptions opt;
+    opt.state_dir = state.path;
+    nl::ApplyReport r = apply(rs, inc, diags, opt);
+    INFO(format_diagnostics(diags, SourceFiles{}));
+    REQUIRE(r.ok);
+    nl::ApplyOptions replace;
+    replace.full = true;
+    REQUIRE(apply(rs, full, diags, replace).ok);
+    CHECK(dump(inc, "netpolc", false) == dump(full, "netpolc", false));
+    CHECK(run(*lab_a, inc, {"nft", "list", "ruleset"}) == run(*lab_b, full, {"nft", "list", "ruleset"}));
+    return r;
+  };
+  using Kind = nl::ApplyReport::Kind;
+  CHECK(step(cluster, "first apply").kind == Kind::Replaced);
+  CHECK(step(cluster, "again").kind == Kind::Unchanged);
+
+  // Next to app/netshoot (.12): ranges grow, so their old form is removed.
+  add_pod(cluster, "app", "new", {{"app", "web"}}, {*parse_ip("10.244.2.13"), *parse_ip("fd00::2:13")});
+  nl::ApplyReport added = step(cluster, "a pod added");
+  CHECK(added.kind == Kind::Updated);
+  CHECK(added.elements_removed > 0);
+  CHECK(added.messages < 20);
+
+  pod(cluster, "app/new").labels = {{"app", "checkout"}};
+  CHECK(step(cluster, "the pod relabelled: another chain").kind == Kind::Updated);
+
+  pod(cluster, "app/new").ips = {*parse_ip("10.244.2.30"), *parse_ip("fd00::2:30")};
+  CHECK(step(cluster, "the pod moved").kind == Kind::Updated);
+
+  cluster.pods.erase(cluster.pods.begin() + pod_index(cluster, "app/new"));
+  CHECK(step(cluster, "the pod removed").kind == Kind::Updated);
+
+  SUBCASE("an element removed by hand comes back with an update") {
+    run(*lab_a, inc, {"nft", "delete", "element", "inet", "netpolc", "egress-v4", "{", "10.244.2.10", "}"});
+    CHECK(step(cluster, "repaired").kind == Kind::Updated);
+  }
+  SUBCASE("a rule added by hand makes the next apply replace the table") {
+    run(*lab_a, inc, {"nft", "add", "rule", "inet", "netpolc", "forward", "accept"});
+    CHECK(step(cluster, "replaced").kind == Kind::Replaced);
+  }
+  SUBCASE("a new policy changes the structure: the table is replaced") {
+    cluster.pods.erase(cluster.pods.begin() + pod_index(cluster, "app/checkout"));
+    // app/allow-egress-payments selects no pod any more: its rules go.
+    CHECK(step(cluster, "structure changed").kind == Kind::Replaced);
+  }
+}
