@@ -7,16 +7,39 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "lab/netns.h"
 
 namespace netpolc::nl {
+
+namespace {
+
+constexpr char kMagic[] = "netpolc-apply-state 1";
+
+const char* family_word(Family f) { return f == Family::V4 ? "v4" : "v6"; }
+
+std::optional<Family> parse_family(const std::string& s) {
+  if (s == "v4") return Family::V4;
+  if (s == "v6") return Family::V6;
+  return std::nullopt;
+}
+
+std::optional<IpAddr> parse_in(const std::string& s, Family f) {
+  auto ip = parse_ip(s);
+  if (!ip || ip->family != f) return std::nullopt;
+  return ip;
+}
+
+}  // namespace
 
 uint64_t structure_hash(const std::string& text) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a
   for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
   return h;
 }
+
+uint32_t generation_after(uint32_t gen) { return gen + 1 == 0 ? 1 : gen + 1; }
 
 std::string state_path(const std::string& dir, const std::string& netns, const std::string& table,
                        std::string* error) {
@@ -31,12 +54,94 @@ std::string state_path(const std::string& dir, const std::string& netns, const s
   return dir + "/" + id + "/" + table + ".state";
 }
 
+// netpolc-apply-state 1
+// ruleset HEX kernel HEX generation N
+// set NAME v4 interval COUNT      then COUNT lines: FIRST LAST
+// set NAME v6 ports COUNT         then COUNT lines: ADDR PROTO PORT
+// map NAME v4 COUNT               then COUNT lines: ADDR CHAIN COMMENT...
+std::string format_state(const ApplyState& st) {
+  std::ostringstream out;
+  out << kMagic << "\nruleset " << std::hex << st.ruleset << " kernel " << st.kernel << std::dec << " generation "
+      << st.generation << "\n";
+  for (const auto& s : st.sets) {
+    out << "set " << s.name << " " << family_word(s.family) << (s.interval ? " interval " : " ports ")
+        << (s.interval ? s.ranges.size() : s.addr_ports.size()) << "\n";
+    for (const auto& r : s.ranges)
+      out << format_ip({s.family, r.lo}) << " " << format_ip({s.family, r.hi}) << "\n";
+    for (const auto& a : s.addr_ports)
+      out << format_ip(a.addr) << " " << int(a.protocol) << " " << a.port << "\n";
+  }
+  for (const auto& m : st.maps) {
+    out << "map " << m.name << " " << family_word(m.family) << " " << m.entries.size() << "\n";
+    for (const auto& e : m.entries) out << format_ip(e.addr) << " " << e.chain << " " << e.comment << "\n";
+  }
+  return out.str();
+}
+
+std::optional<ApplyState> parse_state(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, word;
+  ApplyState st;
+  if (!std::getline(in, line) || line != kMagic) return std::nullopt;
+  std::string k1, k2, k3;
+  if (!std::getline(in, line)) return std::nullopt;
+  std::istringstream head(line);
+  if (!(head >> k1 >> std::hex >> st.ruleset >> k2 >> st.kernel >> std::dec >> k3 >> st.generation) ||
+      k1 != "ruleset" || k2 != "kernel" || k3 != "generation")
+    return std::nullopt;
+  while (std::getline(in, line)) {
+    std::istringstream obj(line);
+    std::string kind, name, fam, shape;
+    size_t count = 0;
+    obj >> kind >> name >> fam;
+    auto family = parse_family(fam);
+    if (!family) return std::nullopt;
+    if (kind == "set" && (obj >> shape >> count) && (shape == "interval" || shape == "ports")) {
+      nft::NamedSet s{name, *family, shape == "interval", {}, {}};
+      for (size_t i = 0; i < count && std::getline(in, line); ++i) {
+        std::istringstream e(line);
+        std::string a, b;
+        int proto = 0;
+        uint32_t port = 0;
+        if (s.interval) {
+          auto lo = (e >> a >> b) ? parse_in(a, *family) : std::nullopt;
+          auto hi = lo ? parse_in(b, *family) : std::nullopt;
+          if (!hi) return std::nullopt;
+          s.ranges.push_back({lo->value, hi->value});
+        } else {
+          auto addr = (e >> a >> proto >> port) ? parse_in(a, *family) : std::nullopt;
+          if (!addr || proto < 0 || proto > 2 || port > 65535) return std::nullopt;
+          s.addr_ports.push_back({*addr, Protocol(proto), uint16_t(port)});
+        }
+      }
+      if ((s.interval ? s.ranges.size() : s.addr_ports.size()) != count) return std::nullopt;
+      st.sets.push_back(std::move(s));
+    } else if (kind == "map" && (obj >> count)) {
+      nft::VerdictMap m{name, *family, {}};
+      for (size_t i = 0; i < count && std::getline(in, line); ++i) {
+        std::istringstream e(line);
+        std::string a, chain;
+        auto addr = (e >> a >> chain) ? parse_in(a, *family) : std::nullopt;
+        if (!addr) return std::nullopt;
+        std::string comment;
+        std::getline(e >> std::ws, comment);
+        m.entries.push_back({*addr, comment, chain});
+      }
+      if (m.entries.size() != count) return std::nullopt;
+      st.maps.push_back(std::move(m));
+    } else {
+      return std::nullopt;
+    }
+  }
+  return st;
+}
+
 std::optional<ApplyState> load_state(const std::string& path) {
   std::ifstream f(path);
-  std::string k1, k2;
-  ApplyState s;
-  if (!(f >> k1 >> std::hex >> s.ruleset >> k2 >> s.kernel) || k1 != "ruleset" || k2 != "kernel") return std::nullopt;
-  return s;
+  if (!f) return std::nullopt;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_state(ss.str());
 }
 
 bool save_state(const std::string& path, const ApplyState& state, std::string* error) {
@@ -46,7 +151,7 @@ bool save_state(const std::string& path, const ApplyState& state, std::string* e
   std::string tmp = path + ".tmp-" + std::to_string(getpid());
   {
     std::ofstream f(tmp, std::ios::trunc);
-    f << "ruleset " << std::hex << state.ruleset << "\nkernel " << state.kernel << "\n";
+    f << format_state(state);
     if (!f.flush()) {
       *error = "cannot write " + tmp;
       fs::remove(tmp, ec);

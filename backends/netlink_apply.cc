@@ -142,8 +142,9 @@ class Applier {
 
  private:
   bool try_update(const ApplyState& state);
+  void update(const Batch& batch, const ElementChanges& changes, uint32_t generation);
   void replace();
-  void remember();
+  void remember(uint64_t kernel);
   void send(const Batch& batch);
 
   const nft::Ruleset& rs_;
@@ -162,30 +163,49 @@ void Applier::send(const Batch& batch) {
   report_.ok = send_and_report(*sock_, batch, diags_, &report_.kernel_ms);
 }
 
-// Element changes only, when the kernel's table is the one the last apply
-// left apart from its set elements. False: replace the table instead.
+// Element changes only, when the table is the one the last apply left apart
+// from its set elements. False: replace the table instead.
 bool Applier::try_update(const ApplyState& state) {
   auto t0 = Clock::now();
-  KernelTable current;
   std::string error;
-  if (!read_table(*sock_, rs_.table, &current, &error) || !current.exists ||
-      structure_hash(kernel_structure(current)) != state.kernel)
+  uint32_t now = 0;
+  if (!sock_->generation(&now, &error)) return false;
+  if (now == state.generation) {
+    // Nothing has changed since our own transaction: the kernel holds what
+    // the state says.
+    Batch batch;
+    ElementChanges changes;
+    if (!build_update_batch(rs_, state.sets, state.maps, now, &batch, &changes, &error)) return false;
+    report_.read_ms = ms_since(t0);
+    update(batch, changes, now);
+    remember(state.kernel);
+    return true;
+  }
+  KernelTable table;
+  if (!read_table(*sock_, rs_.table, &table, &error) || !table.exists ||
+      structure_hash(kernel_structure(table)) != state.kernel)
     return false;
   Batch batch;
   ElementChanges changes;
-  if (!build_update_batch(rs_, current, &batch, &changes, &error)) return false;
+  if (!build_update_batch(rs_, contents_of(table), table.generation, &batch, &changes, &error)) return false;
   report_.read_ms = ms_since(t0);
-  report_.generation = current.generation;
+  report_.read_back = true;
+  update(batch, changes, table.generation);
+  remember(state.kernel);
+  return true;
+}
+
+void Applier::update(const Batch& batch, const ElementChanges& changes, uint32_t generation) {
+  report_.generation = generation;
   report_.elements_added = changes.added;
   report_.elements_removed = changes.removed;
   if (batch.changes() == 0) {
     report_.kind = ApplyReport::Kind::Unchanged;
     report_.ok = true;
-    return true;
+    return;
   }
   report_.kind = ApplyReport::Kind::Updated;
   send(batch);
-  return true;
 }
 
 void Applier::replace() {
@@ -200,17 +220,29 @@ void Applier::replace() {
   build.break_rule = opt_.break_rule;
   report_.kind = opt_.check ? ApplyReport::Kind::Checked : ApplyReport::Kind::Replaced;
   send(build_replace_batch(rs_, build));
+  if (report_.ok && !state_file_.empty()) {
+    // What the next apply compares the kernel's table with.
+    KernelTable now;
+    ReadOptions structure_only;
+    structure_only.named_set_elements = false;
+    if (read_table(*sock_, rs_.table, &now, &error, structure_only)) remember(structure_hash(kernel_structure(now)));
+    else forget_state(state_file_);
+  }
 }
 
-// After a replacement: what the next apply compares with.
-void Applier::remember() {
-  KernelTable now;
+// After a transaction the kernel took: the state for the next apply.
+void Applier::remember(uint64_t kernel) {
+  if (!report_.ok || state_file_.empty()) return;
+  ApplyState st;
+  st.ruleset = structure_;
+  st.kernel = kernel;
+  // Unchanged: no transaction was sent, the generation is the one read.
+  st.generation = report_.kind == ApplyReport::Kind::Unchanged ? report_.generation
+                                                               : generation_after(report_.generation);
+  st.sets = rs_.sets;
+  st.maps = rs_.maps;
   std::string error;
-  ReadOptions structure_only;
-  structure_only.named_set_elements = false;
-  if (!read_table(*sock_, rs_.table, &now, &error, structure_only) ||
-      !save_state(state_file_, {structure_, structure_hash(kernel_structure(now))}, &error))
-    forget_state(state_file_);
+  if (!save_state(state_file_, st, &error)) forget_state(state_file_);
 }
 
 ApplyReport Applier::run() {
@@ -232,7 +264,6 @@ ApplyReport Applier::run() {
     }
   }
   replace();
-  if (report_.ok && !state_file_.empty()) remember();
   report_.total_ms = ms_since(t0);
   return report_;
 }

@@ -43,7 +43,8 @@ struct ApplyReport {
   size_t bytes = 0;        // the batch's size
   size_t elements_added = 0;    // an update's element changes
   size_t elements_removed = 0;
-  double read_ms = 0;      // reading the kernel's table (for an update)
+  bool read_back = false;  // an update read the kernel's sets (the generation had moved)
+  double read_ms = 0;      // finding what the table holds (for an update)
   double kernel_ms = 0;    // sending the batch and reading the kernel's answer
   double total_ms = 0;     // everything, from opening the socket
   uint32_t generation = 0; // read before the batch was built

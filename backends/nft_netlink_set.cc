@@ -99,26 +99,49 @@ ElemPtr key_element(const Bytes& key) {
   return e;
 }
 
+ElemPtr zero_end(size_t key_len) {
+  ElemPtr zero = key_element(Bytes(key_len, 0));
+  nftnl_set_elem_set_u32(zero.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+  return zero;
+}
+
+void add_range_elements(const ByteRange& r, std::vector<ElemPtr>* out) {
+  ElemPtr start = key_element(r.lo);
+  if (is_max(r.hi)) {
+    UdataPtr ud = make_udata();
+    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_ELEM_FLAGS, NFTNL_SET_ELEM_F_INTERVAL_OPEN);
+    set_userdata(start.get(), ud);
+    out->push_back(std::move(start));
+    return;
+  }
+  out->push_back(std::move(start));
+  ElemPtr end = key_element(next_key(r.hi));
+  nftnl_set_elem_set_u32(end.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+  out->push_back(std::move(end));
+}
+
 std::vector<ElemPtr> interval_elements(const std::vector<ByteRange>& ranges) {
   std::vector<ElemPtr> out;
-  if (!ranges.empty() && !is_zero(ranges.front().lo)) {
-    ElemPtr zero = key_element(Bytes(ranges.front().lo.size(), 0));
-    nftnl_set_elem_set_u32(zero.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-    out.push_back(std::move(zero));
-  }
-  for (const auto& r : ranges) {
-    ElemPtr start = key_element(r.lo);
-    if (is_max(r.hi)) {
-      UdataPtr ud = make_udata();
-      nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_ELEM_FLAGS, NFTNL_SET_ELEM_F_INTERVAL_OPEN);
-      set_userdata(start.get(), ud);
-      out.push_back(std::move(start));
-      continue;
-    }
-    out.push_back(std::move(start));
-    ElemPtr end = key_element(next_key(r.hi));
-    nftnl_set_elem_set_u32(end.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-    out.push_back(std::move(end));
+  if (!ranges.empty() && !is_zero(ranges.front().lo)) out.push_back(zero_end(ranges.front().lo.size()));
+  for (const auto& r : ranges) add_range_elements(r, &out);
+  return out;
+}
+
+std::vector<ElemPtr> range_elements(Family f, const std::vector<IpRange>& ranges) {
+  std::vector<ElemPtr> out;
+  for (const auto& r : ranges) add_range_elements({range_bytes(f, r.lo), range_bytes(f, r.hi)}, &out);
+  return out;
+}
+
+std::vector<ElemPtr> addr_port_elements(const std::vector<AddrPort>& addr_ports) {
+  std::vector<ElemPtr> out;
+  for (const auto& a : addr_ports) {
+    Bytes key = addr_bytes(a.addr);
+    Bytes proto = padded({ip_proto(a.protocol)});
+    Bytes port = padded(port_bytes(a.port));
+    key.insert(key.end(), proto.begin(), proto.end());
+    key.insert(key.end(), port.begin(), port.end());
+    out.push_back(key_element(key));
   }
   return out;
 }
@@ -150,20 +173,11 @@ SetPtr named_set(const std::string& table, const nft::NamedSet& s, uint32_t id) 
 // elements = { 10.244.1.10-10.244.1.12, 10.244.2.0/24 }
 // elements = { 10.244.1.10 . tcp . 80 }
 std::vector<ElemPtr> named_set_elements(const nft::NamedSet& s) {
-  if (s.interval) {
-    std::vector<ByteRange> ranges;
-    for (const auto& r : s.ranges) ranges.push_back({range_bytes(s.family, r.lo), range_bytes(s.family, r.hi)});
-    return interval_elements(ranges);
-  }
+  if (!s.interval) return addr_port_elements(s.addr_ports);
   std::vector<ElemPtr> out;
-  for (const auto& a : s.addr_ports) {
-    Bytes key = addr_bytes(a.addr);
-    Bytes proto = padded({ip_proto(a.protocol)});
-    Bytes port = padded(port_bytes(a.port));
-    key.insert(key.end(), proto.begin(), proto.end());
-    key.insert(key.end(), port.begin(), port.end());
-    out.push_back(key_element(key));
-  }
+  if (!s.ranges.empty() && s.ranges.front().lo != 0) out.push_back(zero_end(addr_len(s.family)));
+  std::vector<ElemPtr> rest = range_elements(s.family, s.ranges);
+  for (auto& e : rest) out.push_back(std::move(e));
   return out;
 }
 

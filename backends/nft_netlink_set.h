@@ -57,6 +57,13 @@ std::vector<ElemPtr> interval_elements(const std::vector<ByteRange>& ranges);
 // An element with just a key.
 ElemPtr key_element(const Bytes& key);
 
+// The pieces of the above, for updates: the end at key 0; the elements of
+// some ranges of an address interval set; of some address . protocol . port
+// keys.
+ElemPtr zero_end(size_t key_len);
+std::vector<ElemPtr> range_elements(Family f, const std::vector<IpRange>& ranges);
+std::vector<ElemPtr> addr_port_elements(const std::vector<AddrPort>& addr_ports);
+
 // set NAME { type ipv4_addr; flags interval; }
 // set NAME { type ipv4_addr . inet_proto . inet_service; }
 SetPtr named_set(const std::string& table, const nft::NamedSet& s, uint32_t id);

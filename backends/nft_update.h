@@ -13,7 +13,9 @@
 // that remembers both.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "backends/netlink_batch.h"
 #include "backends/netlink_dump.h"
@@ -32,11 +34,23 @@ struct ElementChanges {
   size_t added = 0;    // elements added
 };
 
-// The element messages (deletions first) that turn the named sets and maps
-// of `current` (read with their elements) into those of `rs`, in a batch
-// carrying `current.generation`. False with *why when a set of `rs` is not in
-// the kernel's table (then the table must be replaced).
-bool build_update_batch(const nft::Ruleset& rs, const KernelTable& current, Batch* batch, ElementChanges* changes,
-                        std::string* why);
+// The elements of every named set and map, by name.
+using SetContents = std::map<std::string, std::vector<nftnl_set_elem*>>;
+
+// As the kernel holds them (the elements stay owned by `t`, read with them).
+SetContents contents_of(const KernelTable& t);
+
+// The element messages (deletions first) that turn `current` into the named
+// sets and maps of `rs`, in a batch carrying `generation`. False with *why
+// when a set of `rs` is not in `current` (then the table must be replaced).
+bool build_update_batch(const nft::Ruleset& rs, const SetContents& current, uint32_t generation, Batch* batch,
+                        ElementChanges* changes, std::string* why);
+
+// The same, from the named sets and maps an earlier apply sent (the kernel
+// holds them when the generation has not moved since): no element of an
+// unchanged range is even built.
+bool build_update_batch(const nft::Ruleset& rs, const std::vector<nft::NamedSet>& old_sets,
+                        const std::vector<nft::VerdictMap>& old_maps, uint32_t generation, Batch* batch,
+                        ElementChanges* changes, std::string* why);
 
 }  // namespace netpolc::nl

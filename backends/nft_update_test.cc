@@ -8,6 +8,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "backends/apply_state.h"
 #include "backends/nft_netlink_set.h"
 
 using namespace netpolc;
@@ -68,6 +69,21 @@ std::string changes_text(const Batch& b) {
   return s;
 }
 
+// The update from `old` to `now`, computed from the kernel's elements and
+// from the sets themselves: both must send the same.
+std::string update_text(const nft::Ruleset& old, const nft::Ruleset& now, ElementChanges* ch) {
+  KernelTable k = kernel_of(old);
+  Batch from_kernel, from_sets;
+  ElementChanges ch2;
+  std::string why;
+  REQUIRE(build_update_batch(now, contents_of(k), 7, &from_kernel, ch, &why));
+  REQUIRE(build_update_batch(now, old.sets, old.maps, 7, &from_sets, &ch2, &why));
+  CHECK(changes_text(from_sets) == changes_text(from_kernel));
+  CHECK(ch2.added == ch->added);
+  CHECK(ch2.removed == ch->removed);
+  return changes_text(from_kernel);
+}
+
 }  // namespace
 
 TEST_CASE("update: the structure leaves out set elements, map entries and the header") {
@@ -82,23 +98,23 @@ TEST_CASE("update: the structure leaves out set elements, map entries and the he
 
 TEST_CASE("update: only what changed, deletions first, whole ranges") {
   nft::Ruleset old = base();
-  KernelTable k = kernel_of(old);
   nft::Ruleset now = base();
   now.sets[0].ranges[0].hi = 0x0af4010dU;  // .10-.12 grows to .10-.13
   now.maps[0].entries.push_back({*parse_ip("10.244.1.13"), "default/new", "eg"});
-  Batch b;
   ElementChanges ch;
-  std::string why;
-  REQUIRE(build_update_batch(now, k, &b, &ch, &why));
+  std::string text = update_text(old, now, &ch);
   CHECK(ch.removed == 2);
   CHECK(ch.added == 3);
-  CHECK(changes_text(b) ==
+  CHECK(text ==
         "del peer key 0af4010a\n"
         "del peer key 0af4010d flags 1\n"
         "add peer key 0af4010a\n"
         "add peer key 0af4010e flags 1\n"
         "add egress-v4 key 0af4010d verdict -3 chain eg udata 000c" + hex("default/new", 12) + "\n");
   // The batch carries the generation the table was read at.
+  Batch b;
+  std::string why;
+  REQUIRE(build_update_batch(now, contents_of(kernel_of(old)), 7, &b, &ch, &why));
   const auto* begin = reinterpret_cast<const nlmsghdr*>(b.data());
   const auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(begin, sizeof(nfgenmsg)));
   CHECK(ntohl(mnl_attr_get_u32(attr)) == 7);
@@ -110,24 +126,22 @@ TEST_CASE("update: nothing changed, nothing sent; a set the kernel lacks means a
   Batch b;
   ElementChanges ch;
   std::string why;
-  REQUIRE(build_update_batch(rs, k, &b, &ch, &why));
+  REQUIRE(build_update_batch(rs, contents_of(k), k.generation, &b, &ch, &why));
   CHECK(b.changes() == 0);
+  CHECK_FALSE(build_update_batch(rs, rs.sets, {}, 7, &b, &ch, &why));
+  CHECK(why == "map egress-v4 is not in the table");
   rs.sets.push_back({"other", Family::V6, true, {}, {}});
-  CHECK_FALSE(build_update_batch(rs, k, &b, &ch, &why));
-  CHECK(why == "set other is not in the kernel's table");
+  CHECK_FALSE(build_update_batch(rs, contents_of(k), k.generation, &b, &ch, &why));
+  CHECK(why == "set other is not in the table");
 }
 
 TEST_CASE("update: a changed map entry is deleted and added again; the end at 0 is its own unit") {
   nft::Ruleset old = base();
-  KernelTable k = kernel_of(old);
   nft::Ruleset now = base();
   now.maps[0].entries[0].chain = "eg2";
   now.sets[0].ranges[0].lo = 0;  // the range now starts at 0: no end at 0 any more
-  Batch b;
   ElementChanges ch;
-  std::string why;
-  REQUIRE(build_update_batch(now, k, &b, &ch, &why));
-  CHECK(changes_text(b) ==
+  CHECK(update_text(old, now, &ch) ==
         "del peer key 00000000 flags 1\n"
         "del peer key 0af4010a\n"
         "del peer key 0af4010d flags 1\n"
@@ -135,4 +149,29 @@ TEST_CASE("update: a changed map entry is deleted and added again; the end at 0 
         "add peer key 00000000\n"
         "add peer key 0af4010d flags 1\n"
         "add egress-v4 key 0af4010a verdict -3 chain eg2 udata 000c" + hex("default/web", 12) + "\n");
+}
+
+TEST_CASE("update: the state file keeps sets and maps exactly, and refuses anything else") {
+  ApplyState st;
+  st.ruleset = 0x1234abcdULL;
+  st.kernel = 0xfeedULL;
+  st.generation = 4242;
+  st.sets.push_back({"peer/x/y/ingress-0/v6", Family::V6, true, {{1, 2}, {u128(1) << 120, ~u128(0)}}, {}});
+  st.sets.push_back({"port/x", Family::V4, false, {}, {{*parse_ip("10.0.0.1"), Protocol::SCTP, 9}}});
+  st.maps.push_back({"ingress-v4", Family::V4, {{*parse_ip("10.0.0.1"), "x/a b", "in/x/1"}, {*parse_ip("10.0.0.2"), "", "in/x/2"}}});
+  auto back = parse_state(format_state(st));
+  REQUIRE(back);
+  CHECK(back->ruleset == st.ruleset);
+  CHECK(back->kernel == st.kernel);
+  CHECK(back->generation == 4242);
+  CHECK(back->sets == st.sets);
+  CHECK(back->maps == st.maps);
+
+  CHECK_FALSE(parse_state(""));
+  CHECK_FALSE(parse_state("netpolc-apply-state 2\n"));
+  std::string text = format_state(st);
+  CHECK_FALSE(parse_state(text.substr(0, text.size() - 20)));  // cut short
+  CHECK_FALSE(parse_state(text + "set extra v5 interval 0\n"));
+  CHECK(generation_after(7) == 8);
+  CHECK(generation_after(0xffffffffU) == 1);
 }

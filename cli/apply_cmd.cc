@@ -34,8 +34,8 @@ std::string summary(const nl::ApplyReport& r, const nft::Ruleset& rs, const std:
     case nl::ApplyReport::Kind::Checked: return "checked " + what + ": the kernel accepts it, nothing changed (" + timing + ")";
     case nl::ApplyReport::Kind::Updated: {
       char changes[160];
-      std::snprintf(changes, sizeof changes, "%zu set elements added, %zu removed; %.1f ms reading the table, ",
-                    r.elements_added, r.elements_removed, r.read_ms);
+      std::snprintf(changes, sizeof changes, "%zu set elements added, %zu removed; %.1f ms %s, ", r.elements_added,
+                    r.elements_removed, r.read_ms, r.read_back ? "reading the table back" : "from the saved state");
       return "updated " + what + ": " + changes + timing;
     }
     case nl::ApplyReport::Kind::Unchanged: return "table inet " + rs.table + where + " is up to date (" + timing + ")";
