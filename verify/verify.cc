@@ -62,6 +62,10 @@ std::string flow_text(const Outcome& o) {
   return s + (p.family == Family::V4 ? " v4" : " v6");
 }
 
+std::string count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
@@ -149,17 +153,17 @@ bool run(const Cluster& cluster, const PolicySet& policies, const Program& prog,
 }
 
 std::string text_report(const Result& r) {
-  char line[512];
-  std::snprintf(line, sizeof line,
-                "verify: %s rules, %zu pods, %zu external hosts: %zu probes, %zu match, %zu differ "
-                "(lab %.0f ms, rules %.0f ms, probes %.0f ms)\n",
-                r.target.c_str(), r.pods, r.externals, r.probed, r.matched, r.differences.size(), r.build_ms,
-                r.apply_ms, r.probe_ms);
-  std::string s = line;
+  char timing[128];
+  std::snprintf(timing, sizeof timing, " (lab %.0f ms, rules %.0f ms, probes %.0f ms)\n", r.build_ms, r.apply_ms,
+                r.probe_ms);
+  std::string s = "verify: " + r.target + " rules, " + count(r.pods, "pod", "pods") + ", " +
+                  count(r.externals, "external host", "external hosts") + ": " +
+                  count(r.probed, "probe", "probes") + ", " + std::to_string(r.matched) + " match, " +
+                  std::to_string(r.differences.size()) + " differ" + timing;
   if (r.pods_skipped)
-    s += "  " + std::to_string(r.pods_skipped) + " pods not in the lab: hostNetwork, no address, or finished\n";
+    s += "  " + count(r.pods_skipped, "pod", "pods") + " not in the lab: hostNetwork, no address, or finished\n";
   if (!r.not_probed.empty())
-    s += "  " + std::to_string(r.not_probed.size()) + " SCTP flows not probed: this kernel cannot carry SCTP\n";
+    s += "  " + count(r.not_probed.size(), "SCTP flow", "SCTP flows") + " not probed: this kernel cannot carry SCTP\n";
   if (!r.differences.empty()) {
     s += "differences:\n";
     for (const auto& d : r.differences)
