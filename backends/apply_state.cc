@@ -51,7 +51,11 @@ std::string state_path(const std::string& dir, const std::string& netns, const s
   }
   char id[64];
   std::snprintf(id, sizeof id, "netns-%ju-%ju", uintmax_t(st.st_dev), uintmax_t(st.st_ino));
-  return dir + "/" + id + "/" + table + ".state";
+  std::string name = table;  // a table name is any string; a file name is not
+  for (char& c : name)
+    if (c == '/' || c == '\0') c = '_';
+  if (name.empty() || name[0] == '.') name = "_" + name;
+  return dir + "/" + id + "/" + name + ".state";
 }
 
 // netpolc-apply-state 1

@@ -14,8 +14,6 @@
 #include <optional>
 #include <string>
 
-#include "backends/netlink_batch.h"
-#include "backends/netlink_socket.h"
 #include "backends/nft_ruleset.h"
 #include "compiler/diagnostics.h"
 
@@ -55,9 +53,5 @@ struct ApplyReport {
 // the table's structure is what the last apply left (nft_update.h), only the
 // set and map elements that changed are sent.
 ApplyReport apply_ruleset(const nft::Ruleset& rs, const ApplyOptions& options, Diagnostics& diags);
-
-// Sends a built batch on `sock` and reports the kernel's errors to `diags`.
-// True when the kernel accepted it (for a batch without END: validated it).
-bool send_and_report(NftSocket& sock, const Batch& batch, Diagnostics& diags, double* kernel_ms);
 
 }  // namespace netpolc::nl

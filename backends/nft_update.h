@@ -9,8 +9,7 @@
 // ruleset's structure (everything but named set elements and map entries)
 // with the one the last full apply installed, and the kernel's table now
 // (read back without handles, reference counts and named set elements) with
-// what it was right after that apply. See netlink_apply.cc for the state
-// that remembers both.
+// what it was right after that apply; apply_state.h keeps both.
 #pragma once
 
 #include <map>

@@ -16,6 +16,7 @@
 #include <memory>
 #include <sstream>
 
+#include "backends/apply_state.h"
 #include "backends/netlink_apply.h"
 #include "backends/netlink_dump.h"
 #include "backends/nft_text.h"
@@ -502,6 +503,15 @@ TEST_CASE("apply: when only pods change, an update sends just the element change
     nl::ApplyReport r = step(cluster, "read back");
     CHECK(r.kind == Kind::Updated);
     CHECK(r.read_back);
+  }
+  SUBCASE("a damaged state file only costs a replacement") {
+    std::string error;
+    std::string file = nl::state_path(state.path, inc, "netpolc", &error);
+    REQUIRE_MESSAGE(!file.empty(), error);
+    std::ofstream(file) << "netpolc-apply-state 1\ngarbage\n";
+    add_pod(cluster, "default", "late", {{"app", "late"}}, {*parse_ip("10.244.1.50")});
+    CHECK(step(cluster, "replaced").kind == Kind::Replaced);
+    CHECK(step(cluster, "state rewritten").kind == Kind::Unchanged);
   }
   SUBCASE("a rule added by hand makes the next apply replace the table") {
     run(*lab_a, inc, {"nft", "add", "rule", "inet", "netpolc", "forward", "accept"});
