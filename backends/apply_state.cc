@@ -41,8 +41,7 @@ uint64_t structure_hash(const std::string& text) {
 
 uint32_t generation_after(uint32_t gen) { return gen + 1 == 0 ? 1 : gen + 1; }
 
-std::string state_path(const std::string& dir, const std::string& netns, const std::string& table,
-                       std::string* error) {
+std::string state_path(const std::string& dir, const std::string& netns, const std::string& table, std::string* error) {
   std::string file = netns.empty() ? "/proc/thread-self/ns/net" : lab::netns_path(netns);
   struct stat st {};
   if (stat(file.c_str(), &st) != 0) {
@@ -70,10 +69,8 @@ std::string format_state(const ApplyState& st) {
   for (const auto& s : st.sets) {
     out << "set " << s.name << " " << family_word(s.family) << (s.interval ? " interval " : " ports ")
         << (s.interval ? s.ranges.size() : s.addr_ports.size()) << "\n";
-    for (const auto& r : s.ranges)
-      out << format_ip({s.family, r.lo}) << " " << format_ip({s.family, r.hi}) << "\n";
-    for (const auto& a : s.addr_ports)
-      out << format_ip(a.addr) << " " << int(a.protocol) << " " << a.port << "\n";
+    for (const auto& r : s.ranges) out << format_ip({s.family, r.lo}) << " " << format_ip({s.family, r.hi}) << "\n";
+    for (const auto& a : s.addr_ports) out << format_ip(a.addr) << " " << int(a.protocol) << " " << a.port << "\n";
   }
   for (const auto& m : st.maps) {
     out << "map " << m.name << " " << family_word(m.family) << " " << m.entries.size() << "\n";

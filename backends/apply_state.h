@@ -26,9 +26,9 @@
 namespace netpolc::nl {
 
 struct ApplyState {
-  uint64_t ruleset = 0;      // structure_hash(ruleset_structure(...))
-  uint64_t kernel = 0;       // structure_hash(kernel_structure(...))
-  uint32_t generation = 0;   // right after the apply
+  uint64_t ruleset = 0;     // structure_hash(ruleset_structure(...))
+  uint64_t kernel = 0;      // structure_hash(kernel_structure(...))
+  uint32_t generation = 0;  // right after the apply
   std::vector<nft::NamedSet> sets;
   std::vector<nft::VerdictMap> maps;
 };
@@ -41,8 +41,7 @@ uint32_t generation_after(uint32_t gen);
 
 // The state file of `table` in `netns` ("" = the caller's namespace), or ""
 // with *error when the namespace cannot be identified.
-std::string state_path(const std::string& dir, const std::string& netns, const std::string& table,
-                       std::string* error);
+std::string state_path(const std::string& dir, const std::string& netns, const std::string& table, std::string* error);
 
 std::optional<ApplyState> load_state(const std::string& path);
 bool save_state(const std::string& path, const ApplyState& state, std::string* error);

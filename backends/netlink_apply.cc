@@ -107,8 +107,10 @@ void Applier::replace() {
     KernelTable now;
     ReadOptions structure_only;
     structure_only.named_set_elements = false;
-    if (read_table(*sock_, rs_.table, &now, &error, structure_only)) remember(structure_hash(kernel_structure(now)));
-    else forget_state(state_file_);
+    if (read_table(*sock_, rs_.table, &now, &error, structure_only))
+      remember(structure_hash(kernel_structure(now)));
+    else
+      forget_state(state_file_);
   }
 }
 
@@ -119,8 +121,8 @@ void Applier::remember(uint64_t kernel) {
   st.ruleset = structure_;
   st.kernel = kernel;
   // Unchanged: no transaction was sent, the generation is the one read.
-  st.generation = report_.kind == ApplyReport::Kind::Unchanged ? report_.generation
-                                                               : generation_after(report_.generation);
+  st.generation =
+      report_.kind == ApplyReport::Kind::Unchanged ? report_.generation : generation_after(report_.generation);
   st.sets = rs_.sets;
   st.maps = rs_.maps;
   std::string error;

@@ -20,7 +20,7 @@
 namespace netpolc::nl {
 
 struct ApplyOptions {
-  std::string netns;  // "" = the caller's namespace; else /run/netns/NAME
+  std::string netns;   // "" = the caller's namespace; else /run/netns/NAME
   bool check = false;  // validate only: the batch without its end message
   // Replace the whole table even when only set elements changed.
   bool full = false;
@@ -37,15 +37,15 @@ struct ApplyReport {
   enum class Kind { Replaced, Updated, Unchanged, Checked };
   bool ok = false;
   Kind kind = Kind::Replaced;
-  size_t messages = 0;     // messages that change something (not BEGIN/END)
-  size_t bytes = 0;        // the batch's size
-  size_t elements_added = 0;    // an update's element changes
+  size_t messages = 0;        // messages that change something (not BEGIN/END)
+  size_t bytes = 0;           // the batch's size
+  size_t elements_added = 0;  // an update's element changes
   size_t elements_removed = 0;
-  bool read_back = false;  // an update read the kernel's sets (the generation had moved)
-  double read_ms = 0;      // finding what the table holds (for an update)
-  double kernel_ms = 0;    // sending the batch and reading the kernel's answer
-  double total_ms = 0;     // everything, from opening the socket
-  uint32_t generation = 0; // read before the batch was built
+  bool read_back = false;   // an update read the kernel's sets (the generation had moved)
+  double read_ms = 0;       // finding what the table holds (for an update)
+  double kernel_ms = 0;     // sending the batch and reading the kernel's answer
+  double total_ms = 0;      // everything, from opening the socket
+  uint32_t generation = 0;  // read before the batch was built
 };
 
 // Applies `rs`; every failure is reported to `diags`, at the policy rule's

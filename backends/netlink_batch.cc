@@ -21,15 +21,24 @@ std::string BatchObject::rule() const { return "rule " + std::to_string(position
 
 std::string BatchObject::describe() const {
   switch (kind) {
-    case Kind::BatchBegin: return "the transaction";
-    case Kind::BatchEnd: return "the end of the transaction";
-    case Kind::Table: return "table inet " + name;
-    case Kind::TableDelete: return "the deletion of table inet " + name;
-    case Kind::Chain: return "chain " + name;
-    case Kind::Set: return chain.empty() ? "set " + name : "the anonymous set of " + rule();
-    case Kind::Elements: return chain.empty() ? "elements of set " + name : "elements of the anonymous set of " + rule();
-    case Kind::DeleteElements: return "the deletion of elements of set " + name;
-    case Kind::Rule: return rule();
+    case Kind::BatchBegin:
+      return "the transaction";
+    case Kind::BatchEnd:
+      return "the end of the transaction";
+    case Kind::Table:
+      return "table inet " + name;
+    case Kind::TableDelete:
+      return "the deletion of table inet " + name;
+    case Kind::Chain:
+      return "chain " + name;
+    case Kind::Set:
+      return chain.empty() ? "set " + name : "the anonymous set of " + rule();
+    case Kind::Elements:
+      return chain.empty() ? "elements of set " + name : "elements of the anonymous set of " + rule();
+    case Kind::DeleteElements:
+      return "the deletion of elements of set " + name;
+    case Kind::Rule:
+      return rule();
   }
   return name;
 }

@@ -68,8 +68,8 @@ class Batch {
   nlmsghdr* start(uint16_t full_type, uint16_t flags, uint16_t res_id, uint8_t family, BatchObject what);
 
   std::vector<char> buf_;
-  size_t used_ = 0;              // bytes of closed messages
-  std::optional<size_t> open_;   // offset of the open message
+  size_t used_ = 0;             // bytes of closed messages
+  std::optional<size_t> open_;  // offset of the open message
   std::vector<BatchObject> index_;
   std::vector<size_t> offsets_;  // of every message, by index
   uint32_t first_seq_ = 0;

@@ -66,8 +66,9 @@ bool Reader::run(bool* stale, std::string* error) {
     out_->exists = true;
     return fresh(nlh);
   };
-  if (!get(NFT_MSG_GETTABLE, NLM_F_ACK, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, name); },
-           table_reply, error))
+  if (!get(
+          NFT_MSG_GETTABLE, NLM_F_ACK, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, name); },
+          table_reply, error))
     return false;
   if (!out_->exists) {
     *stale = stale_;
@@ -79,8 +80,9 @@ bool Reader::run(bool* stale, std::string* error) {
     if (name_ == nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE)) out_->chains.push_back(std::move(c));
     return fresh(nlh);
   };
-  if (!get(NFT_MSG_GETCHAIN, NLM_F_DUMP, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, name); },
-           chain_reply, error))
+  if (!get(
+          NFT_MSG_GETCHAIN, NLM_F_DUMP, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, name); },
+          chain_reply, error))
     return false;
   auto set_reply = [&](const nlmsghdr* nlh) {
     SetPtr s = make_set();
@@ -88,8 +90,9 @@ bool Reader::run(bool* stale, std::string* error) {
     if (name_ == nftnl_set_get_str(s.get(), NFTNL_SET_TABLE)) out_->sets.push_back(std::move(s));
     return fresh(nlh);
   };
-  if (!get(NFT_MSG_GETSET, NLM_F_DUMP, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_SET_TABLE, name); },
-           set_reply, error))
+  if (!get(
+          NFT_MSG_GETSET, NLM_F_DUMP, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_SET_TABLE, name); }, set_reply,
+          error))
     return false;
   for (auto& s : out_->sets) {
     nftnl_set* set = s.get();
@@ -110,8 +113,9 @@ bool Reader::run(bool* stale, std::string* error) {
     if (name_ == nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE)) out_->rules.push_back(std::move(r));
     return fresh(nlh);
   };
-  if (!get(NFT_MSG_GETRULE, NLM_F_DUMP, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, name); },
-           rule_reply, error))
+  if (!get(
+          NFT_MSG_GETRULE, NLM_F_DUMP, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, name); },
+          rule_reply, error))
     return false;
   uint32_t after = 0;
   if (!sock_.generation(&after, error)) return false;
@@ -156,13 +160,17 @@ std::string element_text(nftnl_set_elem* e) {
   uint32_t len = 0;
   if (const void* k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len)) s += " key " + hex(k, len);
   if (const void* k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len)) s += " key_end " + hex(k, len);
-  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS)) s += " flags " + u32(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS));
+  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
+    s += " flags " + u32(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS));
   if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT))
     s += " verdict " + std::to_string(int32_t(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT)));
-  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) s += std::string(" chain ") + nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN);
+  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN))
+    s += std::string(" chain ") + nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN);
   if (const void* d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len)) s += " data " + hex(d, len);
-  if (const void* o = nftnl_set_elem_get(e, NFTNL_SET_ELEM_OBJREF, &len)) s += std::string(" objref ") + static_cast<const char*>(o);
-  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT)) s += " timeout " + std::to_string(nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT));
+  if (const void* o = nftnl_set_elem_get(e, NFTNL_SET_ELEM_OBJREF, &len))
+    s += std::string(" objref ") + static_cast<const char*>(o);
+  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT))
+    s += " timeout " + std::to_string(nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT));
   if (const void* u = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len)) s += " udata " + hex(u, len);
   return s.empty() ? s : s.substr(1);
 }
@@ -184,7 +192,8 @@ std::string describe_set(nftnl_set* set, const DescribeOptions& o) {
   num("policy", NFTNL_SET_POLICY);
   num("size", NFTNL_SET_DESC_SIZE);
   num("gc_interval", NFTNL_SET_GC_INTERVAL);
-  if (nftnl_set_is_set(set, NFTNL_SET_TIMEOUT)) s += " timeout " + std::to_string(nftnl_set_get_u64(set, NFTNL_SET_TIMEOUT));
+  if (nftnl_set_is_set(set, NFTNL_SET_TIMEOUT))
+    s += " timeout " + std::to_string(nftnl_set_get_u64(set, NFTNL_SET_TIMEOUT));
   put_data(s, "concat", [&](uint32_t* len) { return nftnl_set_get_data(set, NFTNL_SET_DESC_CONCAT, len); });
   put_data(s, "udata", [&](uint32_t* len) { return nftnl_set_get_data(set, NFTNL_SET_USERDATA, len); });
   s += "\n";

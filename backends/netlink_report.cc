@@ -65,16 +65,17 @@ std::string error_text(const KernelError& e) {
 void report_error(const Batch& batch, const KernelError& e, Diagnostics& diags) {
   if (e.seq == batch.begin_seq()) {
     if (e.error == ERESTART)
-      diags.error({}, "", "the ruleset changed since netpolc read it (generation moved on); nothing was applied: "
-                          "run apply again");
+      diags.error({}, "",
+                  "the ruleset changed since netpolc read it (generation moved on); nothing was applied: "
+                  "run apply again");
     else
       diags.error({}, "", "the kernel refused the transaction as a whole: " + error_text(e) + "; nothing was applied");
     return;
   }
   const BatchObject* what = batch.object(e.seq);
   if (!what) {
-    diags.error({}, "", "the kernel refused an unknown message (sequence " + std::to_string(e.seq) + "): " +
-                            error_text(e));
+    diags.error({}, "",
+                "the kernel refused an unknown message (sequence " + std::to_string(e.seq) + "): " + error_text(e));
     return;
   }
   std::string msg = "the kernel refused " + what->describe();
@@ -102,11 +103,13 @@ bool send_and_report(NftSocket& sock, const Batch& batch, Diagnostics& diags, do
     return false;
   }
   std::vector<KernelError> errors = reply.errors;
-  std::stable_sort(errors.begin(), errors.end(), [](const KernelError& a, const KernelError& b) { return a.seq < b.seq; });
+  std::stable_sort(errors.begin(), errors.end(),
+                   [](const KernelError& a, const KernelError& b) { return a.seq < b.seq; });
   for (size_t i = 0; i < errors.size() && i < kErrorsShown; ++i) report_error(batch, errors[i], diags);
   if (errors.size() > kErrorsShown)
-    diags.note({}, "", "the kernel refused " + std::to_string(errors.size() - kErrorsShown) +
-                           " more messages of the transaction");
+    diags.note(
+        {}, "",
+        "the kernel refused " + std::to_string(errors.size() - kErrorsShown) + " more messages of the transaction");
   if (reply.overrun) diags.note({}, "", "more errors were lost: the reply overflowed the socket buffer");
   if (!errors.empty()) {
     diags.note({}, "", "nothing was applied: the previous ruleset is still in force");

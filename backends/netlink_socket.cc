@@ -123,8 +123,8 @@ NftSocket::~NftSocket() {
   if (sock_) mnl_socket_close(sock_);
 }
 
-bool NftSocket::request(const nlmsghdr* request, const std::function<bool(const nlmsghdr*)>& on_reply,
-                        bool missing_ok, std::string* error) {
+bool NftSocket::request(const nlmsghdr* request, const std::function<bool(const nlmsghdr*)>& on_reply, bool missing_ok,
+                        std::string* error) {
   if (mnl_socket_sendto(sock_, request, request->nlmsg_len) < 0) {
     *error = "netlink send failed: " + errno_text(errno);
     return false;
@@ -188,8 +188,7 @@ bool NftSocket::grow_buffers(size_t send_bytes, size_t messages) {
   return true;
 }
 
-bool NftSocket::send_batch(const char* data, size_t len, size_t messages, BatchReply* reply,
-                           std::string* error) {
+bool NftSocket::send_batch(const char* data, size_t len, size_t messages, BatchReply* reply, std::string* error) {
   if (!grow_buffers(len, messages)) {
     *error = "cannot raise the netlink send buffer to " + std::to_string(len) + " bytes: " + errno_text(errno);
     return false;

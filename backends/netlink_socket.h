@@ -18,9 +18,9 @@ namespace netpolc::nl {
 // One error the kernel reported for a message of a batch.
 struct KernelError {
   uint32_t seq = 0;
-  int error = 0;            // a positive errno value
-  std::string message;      // the kernel's extended ack message, if any
-  uint32_t offset = 0;      // byte offset of the attribute it refused, 0 if unknown
+  int error = 0;        // a positive errno value
+  std::string message;  // the kernel's extended ack message, if any
+  uint32_t offset = 0;  // byte offset of the attribute it refused, 0 if unknown
 };
 
 // What the kernel answered to a batch.
@@ -48,8 +48,8 @@ class NftSocket {
   // (a dump's parts, or one object) until it is complete. `on_reply` returns
   // false to fail the request. A request answered with ENOENT succeeds with no
   // message at all when `missing_ok`.
-  bool request(const nlmsghdr* request, const std::function<bool(const nlmsghdr*)>& on_reply,
-               bool missing_ok, std::string* error);
+  bool request(const nlmsghdr* request, const std::function<bool(const nlmsghdr*)>& on_reply, bool missing_ok,
+               std::string* error);
 
   // Sends a batch (BATCH_BEGIN ... [BATCH_END]) of `messages` messages in one
   // sendmsg() and collects every error reply. The kernel processes a batch

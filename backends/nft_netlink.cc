@@ -21,9 +21,12 @@ BatchObject object(BatchObject::Kind kind, const std::string& name) {
 
 uint32_t hook_number(nft::Hook h) {
   switch (h) {
-    case nft::Hook::Forward: return NF_INET_FORWARD;
-    case nft::Hook::Input: return NF_INET_LOCAL_IN;
-    case nft::Hook::Output: return NF_INET_LOCAL_OUT;
+    case nft::Hook::Forward:
+      return NF_INET_FORWARD;
+    case nft::Hook::Input:
+      return NF_INET_LOCAL_IN;
+    case nft::Hook::Output:
+      return NF_INET_LOCAL_OUT;
   }
   return NF_INET_FORWARD;
 }

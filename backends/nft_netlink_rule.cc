@@ -1,10 +1,10 @@
 #include "backends/nft_netlink_rule.h"
 
-#include <netinet/in.h>  // before the linux/ headers
+#include <netinet/in.h>  // before the linux/ headers, which would define its types again
+
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
-
 #include <algorithm>
 #include <optional>
 
@@ -35,9 +35,12 @@ constexpr uint8_t kUdataMetaKey = 0;
 
 uint32_t proto_desc(Protocol p) {
   switch (p) {
-    case Protocol::TCP: return kDescTcp;
-    case Protocol::UDP: return kDescUdp;
-    case Protocol::SCTP: return kDescSctp;
+    case Protocol::TCP:
+      return kDescTcp;
+    case Protocol::UDP:
+      return kDescUdp;
+    case Protocol::SCTP:
+      return kDescSctp;
   }
   return kDescTcp;
 }
@@ -346,9 +349,12 @@ void RuleBuilder::concat(const nft::PortMatch& m) {
 // meta l4proto { tcp, udp }   [ meta load l4proto => reg 1 ] [ lookup reg 1 set __set%d ]
 void RuleBuilder::operator()(const nft::PortMatch& m) {
   switch (nft::port_shape(m)) {
-    case nft::PortShape::OneProtocol: return one_protocol(m);
-    case nft::PortShape::Concat: return concat(m);
-    case nft::PortShape::Protocols: break;
+    case nft::PortShape::OneProtocol:
+      return one_protocol(m);
+    case nft::PortShape::Concat:
+      return concat(m);
+    case nft::PortShape::Protocols:
+      break;
   }
   std::vector<Protocol> protos = nft::distinct_protocols(m);
   if (protos.size() == 1) return l4proto(ip_proto(protos[0]));
@@ -375,14 +381,21 @@ void RuleBuilder::verdict() {
   nftnl_expr* e = add("immediate");
   nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
   switch (v.kind) {
-    case nft::VerdictKind::Accept: nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT); break;
-    case nft::VerdictKind::Drop: nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP); break;
-    case nft::VerdictKind::Return: nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, uint32_t(NFT_RETURN)); break;
+    case nft::VerdictKind::Accept:
+      nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+      break;
+    case nft::VerdictKind::Drop:
+      nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
+      break;
+    case nft::VerdictKind::Return:
+      nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, uint32_t(NFT_RETURN));
+      break;
     case nft::VerdictKind::Jump:
       nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, uint32_t(NFT_JUMP));
       nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, v.target.c_str());
       break;
-    case nft::VerdictKind::Vmap: break;
+    case nft::VerdictKind::Vmap:
+      break;
   }
 }
 

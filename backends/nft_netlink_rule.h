@@ -15,8 +15,8 @@
 namespace netpolc::nl {
 
 struct AnonymousSet {
-  SetPtr set;                   // named "__set%d": the kernel picks the number
-  uint32_t id = 0;              // how the rule refers to it within the batch
+  SetPtr set;       // named "__set%d": the kernel picks the number
+  uint32_t id = 0;  // how the rule refers to it within the batch
   std::vector<ElemPtr> elements;
 };
 

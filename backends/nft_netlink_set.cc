@@ -1,10 +1,10 @@
 #include "backends/nft_netlink_set.h"
 
-#include <netinet/in.h>  // before the linux/ headers
+#include <netinet/in.h>  // before the linux/ headers, which would define its types again
+
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nf_tables.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -57,9 +57,12 @@ constexpr size_t kMaxNest = 0xffff;
 
 uint8_t ip_proto(Protocol p) {
   switch (p) {
-    case Protocol::TCP: return IPPROTO_TCP;
-    case Protocol::UDP: return IPPROTO_UDP;
-    case Protocol::SCTP: return IPPROTO_SCTP;
+    case Protocol::TCP:
+      return IPPROTO_TCP;
+    case Protocol::UDP:
+      return IPPROTO_UDP;
+    case Protocol::SCTP:
+      return IPPROTO_SCTP;
   }
   return IPPROTO_TCP;
 }

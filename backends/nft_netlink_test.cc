@@ -3,20 +3,20 @@
 // expressions and set encodings are what `nft --debug=netlink` 1.0.6 prints
 // for the same nft syntax; the kernel round trip in tests/apply_test.cc
 // checks the whole ruleset against `nft -f`.
+#include "backends/nft_netlink.h"
+
+#include <netinet/in.h>  // before the linux/ headers, which would define its types again
+
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <libmnl/libmnl.h>
-#include <netinet/in.h>  // before the linux/ headers
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
-
-#include <arpa/inet.h>
-
 #include <functional>
 
 #include "backends/netlink_batch.h"
 #include "backends/netlink_dump.h"
-#include "backends/nft_netlink.h"
 #include "backends/nft_netlink_rule.h"
 #include "backends/nft_netlink_set.h"
 
@@ -108,7 +108,8 @@ TEST_CASE("netlink rules: each match is linearized as nft 1.0.6 does it") {
        "[ payload load 2b @ transport header + 2 => reg 13 ]\n[ lookup reg 1 set p ]\n[ immediate reg 0 return ]\n"},
       {"tcp dport 80 return", rule({nft::PortMatch{{tcp(80, 80)}}}),
        "[ meta load l4proto => reg 1 ]\n[ cmp eq reg 1 0x00000006 ]\n"
-       "[ payload load 2b @ transport header + 2 => reg 1 ]\n[ cmp eq reg 1 0x00005000 ]\n[ immediate reg 0 return ]\n"},
+       "[ payload load 2b @ transport header + 2 => reg 1 ]\n[ cmp eq reg 1 0x00005000 ]\n[ immediate reg 0 return "
+       "]\n"},
       {"tcp dport 5432-5440 return", rule({nft::PortMatch{{tcp(5432, 5440)}}}),
        "[ meta load l4proto => reg 1 ]\n[ cmp eq reg 1 0x00000006 ]\n"
        "[ payload load 2b @ transport header + 2 => reg 1 ]\n[ cmp gte reg 1 0x00003815 ]\n"
@@ -122,7 +123,8 @@ TEST_CASE("netlink rules: each match is linearized as nft 1.0.6 does it") {
       {"meta l4proto . th dport { tcp . 80, udp . 1000-2000 } return",
        rule({nft::PortMatch{{tcp(80, 80), udp(1000, 2000)}}}),
        "[ meta load l4proto => reg 1 ]\n[ byteorder reg 1 = hton(reg 1, 2, 1) ]\n"
-       "[ payload load 2b @ transport header + 2 => reg 9 ]\n[ lookup reg 1 set __set%d ]\n[ immediate reg 0 return ]\n"},
+       "[ payload load 2b @ transport header + 2 => reg 9 ]\n[ lookup reg 1 set __set%d ]\n[ immediate reg 0 return "
+       "]\n"},
       {"icmpv6 type { nd-router-solicit, ... } accept", rule({nft::NeighbourDiscovery{}}, nft::VerdictKind::Accept),
        "[ meta load nfproto => reg 1 ]\n[ cmp eq reg 1 0x0000000a ]\n[ meta load l4proto => reg 1 ]\n"
        "[ cmp eq reg 1 0x0000003a ]\n[ payload load 1b @ transport header + 0 => reg 1 ]\n"
@@ -177,7 +179,8 @@ TEST_CASE("netlink rules: anonymous sets carry nft's flags, sizes, user data and
   SUBCASE("udp dport { 80, 1000-65535 }: the last range is open") {
     BuiltRule b = build(rule({nft::PortMatch{{udp(80, 80), udp(1000, 65535)}}}));
     CHECK(nftnl_set_get_u32(b.sets[0].set.get(), NFTNL_SET_DESC_SIZE) == 5);
-    CHECK(elements(b.sets[0].elements) == "key 0000 flags 1\nkey 0050\nkey 0051 flags 1\nkey 03e8 udata 010401000000\n");
+    CHECK(elements(b.sets[0].elements) ==
+          "key 0000 flags 1\nkey 0050\nkey 0051 flags 1\nkey 03e8 udata 010401000000\n");
   }
   SUBCASE("meta l4proto { tcp, udp }") {
     BuiltRule b = build(rule({nft::PortMatch{{udp(0, 65535), tcp(0, 65535)}}}));
@@ -191,7 +194,9 @@ TEST_CASE("netlink rules: anonymous sets carry nft's flags, sizes, user data and
     nftnl_set* s = b.sets[0].set.get();
     CHECK(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE) == 781);
     CHECK(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) == 8);
-    CHECK(udata_hex(s) == "000400000000032e00040d0000000126000e00040900000001060004100000000114000407000000010c00040b000000010402000000");
+    CHECK(
+        udata_hex(s) ==
+        "000400000000032e00040d0000000126000e00040900000001060004100000000114000407000000010c00040b000000010402000000");
     CHECK(elements(b.sets[0].elements) == "key 1100000000350000\nkey 0600000000350000\n");
   }
   SUBCASE("meta l4proto . th dport { tcp . 8080, udp . 5000-5100 }: a concatenated interval set") {
@@ -272,15 +277,30 @@ TEST_CASE("netlink batch: one transaction that replaces the table, in nft -f's o
   std::vector<const nlmsghdr*> msgs = messages(b);
   std::vector<std::string> kinds;
   for (const auto* m : msgs) {
-    if (m->nlmsg_type == NFNL_MSG_BATCH_BEGIN) kinds.push_back("begin");
-    else if (m->nlmsg_type == NFNL_MSG_BATCH_END) kinds.push_back("end");
-    else kinds.push_back(std::to_string(nft_type(m)));
+    if (m->nlmsg_type == NFNL_MSG_BATCH_BEGIN)
+      kinds.push_back("begin");
+    else if (m->nlmsg_type == NFNL_MSG_BATCH_END)
+      kinds.push_back("end");
+    else
+      kinds.push_back(std::to_string(nft_type(m)));
   }
   auto t = [](int type) { return std::to_string(type); };
-  std::vector<std::string> expected = {"begin",  t(NFT_MSG_NEWTABLE),   t(NFT_MSG_DELTABLE),   t(NFT_MSG_NEWTABLE),
-                                       t(NFT_MSG_NEWCHAIN), t(NFT_MSG_NEWCHAIN), t(NFT_MSG_NEWSET), t(NFT_MSG_NEWSETELEM),
-                                       t(NFT_MSG_NEWSET),   t(NFT_MSG_NEWSETELEM), t(NFT_MSG_NEWSET), t(NFT_MSG_NEWSETELEM),
-                                       t(NFT_MSG_NEWRULE),  t(NFT_MSG_NEWRULE),   t(NFT_MSG_NEWRULE),  "end"};
+  std::vector<std::string> expected = {"begin",
+                                       t(NFT_MSG_NEWTABLE),
+                                       t(NFT_MSG_DELTABLE),
+                                       t(NFT_MSG_NEWTABLE),
+                                       t(NFT_MSG_NEWCHAIN),
+                                       t(NFT_MSG_NEWCHAIN),
+                                       t(NFT_MSG_NEWSET),
+                                       t(NFT_MSG_NEWSETELEM),
+                                       t(NFT_MSG_NEWSET),
+                                       t(NFT_MSG_NEWSETELEM),
+                                       t(NFT_MSG_NEWSET),
+                                       t(NFT_MSG_NEWSETELEM),
+                                       t(NFT_MSG_NEWRULE),
+                                       t(NFT_MSG_NEWRULE),
+                                       t(NFT_MSG_NEWRULE),
+                                       "end"};
   CHECK(kinds == expected);
   CHECK(b.messages() == msgs.size());
   CHECK(b.changes() == msgs.size() - 2);

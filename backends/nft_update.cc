@@ -1,14 +1,14 @@
 #include "backends/nft_update.h"
 
-#include <netinet/in.h>  // before the linux/ headers
-#include <linux/netfilter/nf_tables.h>
+#include <netinet/in.h>  // before the linux/ headers, which would define its types again
 
+#include <linux/netfilter/nf_tables.h>
 #include <algorithm>
 #include <cstring>
 #include <functional>
 #include <iterator>
-#include <tuple>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -52,7 +52,9 @@ std::string identity(nftnl_set_elem* e) {
     const void* v = nftnl_set_elem_is_set(e, attr) ? nftnl_set_elem_get(e, attr, &len) : nullptr;
     id += char(attr);
     id += std::to_string(v ? len : 0) + ":";
-    if (v) id.append(static_cast<const char*>(v), attr == NFTNL_SET_ELEM_CHAIN ? std::strlen(static_cast<const char*>(v)) : len);
+    if (v)
+      id.append(static_cast<const char*>(v),
+                attr == NFTNL_SET_ELEM_CHAIN ? std::strlen(static_cast<const char*>(v)) : len);
   }
   return id;
 }
@@ -262,7 +264,8 @@ bool build_update_batch(const nft::Ruleset& rs, const std::vector<nft::NamedSet>
     sets.push_back(diff_sets(*old, s));
   }
   for (const auto& m : rs.maps) {
-    auto old = std::find_if(old_maps.begin(), old_maps.end(), [&](const nft::VerdictMap& o) { return o.name == m.name; });
+    auto old =
+        std::find_if(old_maps.begin(), old_maps.end(), [&](const nft::VerdictMap& o) { return o.name == m.name; });
     if (old == old_maps.end() || old->family != m.family) {
       *why = "map " + m.name + " is not in the table";
       return false;

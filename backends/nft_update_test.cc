@@ -2,12 +2,12 @@
 // changes computed against a table as the kernel would hold it.
 #include "backends/nft_update.h"
 
+#include <netinet/in.h>  // before the linux/ headers, which would define its types again
+
 #include <doctest/doctest.h>
 #include <libmnl/libmnl.h>
-#include <netinet/in.h>  // before the linux/ headers
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
-
 #include "backends/apply_state.h"
 #include "backends/nft_netlink_set.h"
 
@@ -110,7 +110,8 @@ TEST_CASE("update: only what changed, deletions first, whole ranges") {
         "del peer key 0af4010d flags 1\n"
         "add peer key 0af4010a\n"
         "add peer key 0af4010e flags 1\n"
-        "add egress-v4 key 0af4010d verdict -3 chain eg udata 000c" + hex("default/new", 12) + "\n");
+        "add egress-v4 key 0af4010d verdict -3 chain eg udata 000c" +
+            hex("default/new", 12) + "\n");
   // The batch carries the generation the table was read at.
   Batch b;
   std::string why;
@@ -148,7 +149,8 @@ TEST_CASE("update: a changed map entry is deleted and added again; the end at 0 
         "del egress-v4 key 0af4010a\n"
         "add peer key 00000000\n"
         "add peer key 0af4010d flags 1\n"
-        "add egress-v4 key 0af4010a verdict -3 chain eg2 udata 000c" + hex("default/web", 12) + "\n");
+        "add egress-v4 key 0af4010a verdict -3 chain eg2 udata 000c" +
+            hex("default/web", 12) + "\n");
 }
 
 TEST_CASE("update: the state file keeps sets and maps exactly, and refuses anything else") {
@@ -158,7 +160,8 @@ TEST_CASE("update: the state file keeps sets and maps exactly, and refuses anyth
   st.generation = 4242;
   st.sets.push_back({"peer/x/y/ingress-0/v6", Family::V6, true, {{1, 2}, {u128(1) << 120, ~u128(0)}}, {}});
   st.sets.push_back({"port/x", Family::V4, false, {}, {{*parse_ip("10.0.0.1"), Protocol::SCTP, 9}}});
-  st.maps.push_back({"ingress-v4", Family::V4, {{*parse_ip("10.0.0.1"), "x/a b", "in/x/1"}, {*parse_ip("10.0.0.2"), "", "in/x/2"}}});
+  st.maps.push_back(
+      {"ingress-v4", Family::V4, {{*parse_ip("10.0.0.1"), "x/a b", "in/x/1"}, {*parse_ip("10.0.0.2"), "", "in/x/2"}}});
   auto back = parse_state(format_state(st));
   REQUIRE(back);
   CHECK(back->ruleset == st.ruleset);

@@ -173,14 +173,6 @@ bool Loader::check(std::string* error) {
   return ok;
 }
 
-CommandRunner runner_in(int netns_fd) {
-  return [netns_fd](const std::vector<std::string>& argv, const std::string& input, std::string* output) {
-    lab::CommandResult r = lab::run_command({argv, input, netns_fd});
-    *output = r.output;
-    return r.ok;
-  };
-}
-
 // Runs `body` with a runner inside a network namespace made for it and
 // removed afterwards.
 bool in_scratch_netns(const std::function<bool(const CommandRunner&)>& body, std::string* error) {
@@ -197,6 +189,14 @@ bool in_scratch_netns(const std::function<bool(const CommandRunner&)>& body, std
 }
 
 }  // namespace
+
+CommandRunner runner_in(int netns_fd) {
+  return [netns_fd](const std::vector<std::string>& argv, const std::string& input, std::string* output) {
+    lab::CommandResult r = lab::run_command({argv, input, netns_fd});
+    *output = r.output;
+    return r.ok;
+  };
+}
 
 bool check_iptables(const IptablesLoad& load, const CommandRunner& run, std::string* error) {
   return Loader(load, run).check(error);

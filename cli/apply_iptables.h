@@ -28,6 +28,10 @@ namespace netpolc {
 using CommandRunner = std::function<bool(const std::vector<std::string>& argv, const std::string& stdin_text,
                                          std::string* output)>;
 
+// A runner for programs inside the network namespace `netns_fd` (-1: the
+// caller's).
+CommandRunner runner_in(int netns_fd);
+
 struct IptablesLoad {
   Family family = Family::V4;
   Target target = Target::Gateway;

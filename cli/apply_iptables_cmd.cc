@@ -1,6 +1,6 @@
 // netpolc apply-iptables: inputs -> parse -> resolve -> emit -> load into the
 // kernel with iptables-restore / ip6tables-restore (and ipset), see
-// cli/apply_iptables.h. `netpolc apply -b iptables|ip6tables` will route here.
+// cli/apply_iptables.h. `netpolc apply -b iptables|ip6tables` does the same (cli/apply_cmd.cc).
 #include <memory>
 
 #include "cli/apply_iptables.h"
@@ -23,13 +23,8 @@ struct ApplyIptablesOptions {
 int run_apply_iptables(const ApplyIptablesOptions& opt) {
   auto r = load_and_resolve(opt.inputs, opt.target);
   if (!r) return 1;
-  IptablesOptions ipt;
-  ipt.family = opt.backend == "ip6tables" ? Family::V6 : Family::V4;
-  ipt.target = r->target;
-  ipt.endpoint_pod = r->endpoint_pod;
-  ipt.dns_carve_out = r->dns_carve_out;
-  ipt.ipset = opt.ipset;
-  return apply_iptables(r->program, r->inputs.cluster, ipt, opt.netns, opt.check);
+  return apply_iptables(r->program, r->inputs.cluster, iptables_options(*r, opt.backend, opt.ipset), opt.netns,
+                        opt.check);
 }
 
 }  // namespace

@@ -23,23 +23,13 @@ struct CompileOptions {
 };
 
 int write_nft(const CompileOptions& opt, const Resolved& r) {
-  NftOptions nft;
-  nft.table = opt.table;
-  nft.target = r.target;
-  nft.endpoint_pod = r.endpoint_pod;
-  nft.dns_carve_out = r.dns_carve_out;
-  return write_output(opt.output, emit_nft(r.program, r.inputs.cluster, nft)) ? 0 : 1;
+  return write_output(opt.output, emit_nft(r.program, r.inputs.cluster, nft_options(r, opt.table))) ? 0 : 1;
 }
 
 // -b iptables|ip6tables: the rules to -o, and with --ipset-out the ipsets
 // there, written first (they are loaded first).
 int write_iptables(const CompileOptions& opt, const Resolved& r) {
-  IptablesOptions ipt;
-  ipt.family = opt.backend == "ip6tables" ? Family::V6 : Family::V4;
-  ipt.target = r.target;
-  ipt.endpoint_pod = r.endpoint_pod;
-  ipt.dns_carve_out = r.dns_carve_out;
-  ipt.ipset = !opt.ipset_output.empty();
+  IptablesOptions ipt = iptables_options(r, opt.backend, !opt.ipset_output.empty());
   IptablesOutput out = emit_iptables(r.program, r.inputs.cluster, ipt);
   if (ipt.ipset && !write_output(opt.ipset_output, out.ipsets)) return 1;
   return write_output(opt.output, out.rules) ? 0 : 1;

@@ -62,4 +62,23 @@ std::optional<Resolved> load_and_resolve(const InputOptions& inputs, const Targe
   return r;
 }
 
+NftOptions nft_options(const Resolved& r, const std::string& table) {
+  NftOptions nft;
+  nft.table = table;
+  nft.target = r.target;
+  nft.endpoint_pod = r.endpoint_pod;
+  nft.dns_carve_out = r.dns_carve_out;
+  return nft;
+}
+
+IptablesOptions iptables_options(const Resolved& r, const std::string& backend, bool ipset) {
+  IptablesOptions ipt;
+  ipt.family = backend == "ip6tables" ? Family::V6 : Family::V4;
+  ipt.target = r.target;
+  ipt.endpoint_pod = r.endpoint_pod;
+  ipt.dns_carve_out = r.dns_carve_out;
+  ipt.ipset = ipset;
+  return ipt;
+}
+
 }  // namespace netpolc

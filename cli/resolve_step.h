@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "backends/iptables_text.h"
+#include "backends/nft_ruleset.h"
 #include "backends/target.h"
 #include "cli/pipeline.h"
 #include "compiler/program.h"
@@ -40,5 +42,10 @@ struct Resolved {
 
 // Prints every diagnostic; nullopt when any is an error.
 std::optional<Resolved> load_and_resolve(const InputOptions& inputs, const TargetOptions& target);
+
+// The backend options for what was resolved: -b nft with --table; -b
+// iptables|ip6tables, inline or with ipsets.
+NftOptions nft_options(const Resolved& r, const std::string& table);
+IptablesOptions iptables_options(const Resolved& r, const std::string& backend, bool ipset);
 
 }  // namespace netpolc

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/pipeline.h"
 #include "cli/resolve_step.h"
+#include "cli/verify_iptables.h"
 #include "verify/verify.h"
 
 namespace netpolc {
@@ -31,8 +32,10 @@ struct VerifyCmdOptions {
 
 // "probing 2000/7000" on one line of a terminal.
 void progress(const std::string& stage, size_t done, size_t total) {
-  if (total) std::fprintf(stderr, "\r\033[Kverify: %s %zu/%zu", stage.c_str(), done, total);
-  else std::fprintf(stderr, "\r\033[Kverify: %s", stage.c_str());
+  if (total)
+    std::fprintf(stderr, "\r\033[Kverify: %s %zu/%zu", stage.c_str(), done, total);
+  else
+    std::fprintf(stderr, "\r\033[Kverify: %s", stage.c_str());
   std::fflush(stderr);
 }
 
@@ -40,8 +43,10 @@ bool parse_options(const VerifyCmdOptions& opt, verify::Options* out, Diagnostic
   for (const auto& e : opt.externals) {
     verify::External ext;
     std::string error;
-    if (verify::parse_external(e, &ext, &error)) out->plan.externals.push_back(ext);
-    else diags.error({"--external"}, "", error);
+    if (verify::parse_external(e, &ext, &error))
+      out->plan.externals.push_back(ext);
+    else
+      diags.error({"--external"}, "", error);
   }
   for (const auto& p : opt.ports) {
     verify::External ext;
@@ -49,7 +54,8 @@ bool parse_options(const VerifyCmdOptions& opt, verify::Options* out, Diagnostic
     // The same syntax as an external host's ports.
     if (verify::parse_external("192.0.2.1:" + p, &ext, &error))
       out->plan.extra_ports.insert(out->plan.extra_ports.end(), ext.ports.begin(), ext.ports.end());
-    else diags.error({"--ports"}, "", "bad port list '" + p + "'");
+    else
+      diags.error({"--ports"}, "", "bad port list '" + p + "'");
   }
   out->endpoint_mode = opt.endpoint_mode;
   out->timeout = std::chrono::milliseconds(opt.timeout_ms);
@@ -71,8 +77,9 @@ int run_verify(const VerifyCmdOptions& opt) {
   }
   auto r = load_and_resolve(opt.inputs, opt.target);
   if (!r) return 1;
-  vo.nft.table = opt.table;
-  vo.nft.dns_carve_out = r->dns_carve_out;
+  vo.nft = nft_options(*r, opt.table);
+  if (opt.backend == "iptables") vo.load_rules = iptables_loader(r->program, r->inputs.cluster);
+  vo.backend = opt.backend;
   bool tty = isatty(STDERR_FILENO);
   if (tty) vo.progress = progress;
   verify::Result result;
@@ -89,14 +96,18 @@ int run_verify(const VerifyCmdOptions& opt) {
 CommandRun setup_verify(CLI::App& sub) {
   auto opt = std::make_shared<VerifyCmdOptions>();
   add_input_options(sub, opt->inputs);
-  sub.add_option("-b,--backend", opt->backend, "rules to verify")->check(CLI::IsMember({"nft"}))->capture_default_str();
+  sub.add_option("-b,--backend", opt->backend, "rules to verify: nft (over netlink), or iptables (and ip6tables)")
+      ->check(CLI::IsMember({"nft", "iptables"}))
+      ->capture_default_str();
   add_dns_carve_out_option(sub, opt->target);
   add_table_option(sub, opt->table);
   sub.add_flag("--endpoint-mode", opt->endpoint_mode, "each pod's own ruleset in its namespace, not the gateway's");
   sub.add_option("--external", opt->externals,
                  "a host outside the cluster: IP[:PORT[/PROTO],...], [IPv6]:PORTS (repeatable)");
   sub.add_option("--ports", opt->ports, "more ports probed on every host: PORT[/PROTO],... (repeatable)");
-  sub.add_option("--output", opt->output, "report format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  sub.add_option("--output", opt->output, "report format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   sub.add_option("--timeout-ms", opt->timeout_ms, "how long a probe waits for an answer")
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();

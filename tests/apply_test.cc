@@ -71,11 +71,16 @@ Config parse_header(const std::string& line) {
   std::istringstream args(rest.substr(rest.find(':') + 1));
   std::string flag, value;
   while (args >> flag >> value) {
-    if (flag == "-s") c.snapshot = root() + "/" + value;
-    else if (flag == "--table") c.nft.table = value;
-    else if (flag == "--dns-carve-out") c.nft.dns_carve_out = value == "cluster";
-    else if (flag == "--endpoint") c.name += "@" + value;  // resolved by the caller
-    else FAIL("unknown flag in " << line);
+    if (flag == "-s")
+      c.snapshot = root() + "/" + value;
+    else if (flag == "--table")
+      c.nft.table = value;
+    else if (flag == "--dns-carve-out")
+      c.nft.dns_carve_out = value == "cluster";
+    else if (flag == "--endpoint")
+      c.name += "@" + value;  // resolved by the caller
+    else
+      FAIL("unknown flag in " << line);
   }
   return c;
 }
@@ -121,8 +126,7 @@ std::string run(lab::Lab& lab, const std::string& ns, const std::vector<std::str
                 const std::string& input = "") {
   std::string out;
   bool ok = lab.run_in(ns, argv, input, &out);
-  REQUIRE_MESSAGE(ok, "`" << argv[0] << " " << (argv.size() > 1 ? argv[1] : "") << "` failed in " << ns << ": "
-                          << out);
+  REQUIRE_MESSAGE(ok, "`" << argv[0] << " " << (argv.size() > 1 ? argv[1] : "") << "` failed in " << ns << ": " << out);
   return out;
 }
 
@@ -137,8 +141,7 @@ std::string dump(const std::string& ns, const std::string& table, bool handles =
   return nl::describe(t, opt);
 }
 
-nl::ApplyReport apply(const nft::Ruleset& rs, const std::string& ns, Diagnostics& diags,
-                      nl::ApplyOptions opt = {}) {
+nl::ApplyReport apply(const nft::Ruleset& rs, const std::string& ns, Diagnostics& diags, nl::ApplyOptions opt = {}) {
   opt.netns = ns;
   return nl::apply_ruleset(rs, opt, diags);
 }
@@ -276,7 +279,8 @@ TEST_CASE("apply: only its own table changes; a foreign table survives every app
   std::string foreign = run(*lab, ns, {"nft", "list", "table", "ip", "netpolc"}) +
                         run(*lab, ns, {"nft", "list", "table", "inet", "docker"});
   auto foreign_now = [&] {
-    return run(*lab, ns, {"nft", "list", "table", "ip", "netpolc"}) + run(*lab, ns, {"nft", "list", "table", "inet", "docker"});
+    return run(*lab, ns, {"nft", "list", "table", "ip", "netpolc"}) +
+           run(*lab, ns, {"nft", "list", "table", "inet", "docker"});
   };
   nft::Ruleset a = ruleset("fixtures/cases/peers.yaml");
   apply_ok(a, ns);
@@ -405,9 +409,7 @@ struct TempDir {
   }
 };
 
-const std::vector<std::string> kUpdatePolicies = {
-    "fixtures/seeds/zero-trust-default-deny-egress.yaml", "fixtures/seeds/zero-trust-allow-dns.yaml",
-    "fixtures/seeds/zero-trust-allow-egress-payments.yaml", "fixtures/cases/rule-shapes.yaml"};
+const std::vector<std::string> kUpdatePolicies = {"fixtures/seeds/zero-trust", "fixtures/cases/rule-shapes.yaml"};
 
 nft::Ruleset ruleset_for(Cluster cluster) {
   Diagnostics diags;
@@ -434,9 +436,8 @@ void add_pod(Cluster& c, const std::string& ns, const std::string& name, Labels 
   p.ips = std::move(ips);
   p.ports.push_back({"http", 80, Protocol::TCP});
   c.pods.push_back(p);
-  std::sort(c.pods.begin(), c.pods.end(), [](const Pod& a, const Pod& b) {
-    return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
-  });
+  std::sort(c.pods.begin(), c.pods.end(),
+            [](const Pod& a, const Pod& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The command-line contract (../shared/spec/cli.md) of `netpolc compile`:
+# The command-line contract (../shared/spec/cli.md) of `netpolc compile` (and
+# the usage errors of apply and verify):
 # exit codes, nothing written on bad input, stdin and directories as inputs,
 # byte-identical output for the same inputs, and a one-pod change giving a
 # one-line diff.
@@ -62,6 +63,19 @@ POD
 "$NETPOLC" compile -s $lab -s "$tmp/one-more.yaml" -p $np11 -o "$tmp/after.nft"
 changed=$(diff "$tmp/before.nft" "$tmp/after.nft" | grep -c '^[<>]')
 check "one pod added changes only its map element and the header ($changed lines)" test "$changed" = 3
+
+# apply and verify: flags of the wrong backend and bad --external values are
+# usage errors (exit 2), found before anything touches the kernel.
+"$NETPOLC" apply -s $lab -p $np11 -b iptables --table other >/dev/null 2>&1; rc=$?
+check "apply -b iptables --table exits 2" test $rc = 2
+"$NETPOLC" apply -s $lab -p $np11 --ipset >/dev/null 2>&1; rc=$?
+check "apply --ipset without -b iptables exits 2" test $rc = 2
+"$NETPOLC" apply -s $lab -p $np11 --netns netpolc-no-such-ns >/dev/null 2>"$tmp/err"; rc=$?
+check "apply into a namespace that does not exist exits 1" test $rc = 1
+check "  and names it" grep -q 'netpolc-no-such-ns' "$tmp/err"
+"$NETPOLC" verify -s $lab -p $np11 --external 192.0.2.1:99999 >/dev/null 2>"$tmp/err"; rc=$?
+check "verify --external with a bad port exits 2" test $rc = 2
+check "  and says why" grep -q "bad port '99999'" "$tmp/err"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,15 +1,17 @@
 // Kernel tests of `netpolc verify`: a seed scenario (with hosts outside the
 // cluster) and an upstream e2e case pass, in gateway and endpoint mode; a
 // deliberately broken ruleset is caught; the lab is gone afterwards.
+#include "verify/verify.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 
+#include "cli/verify_iptables.h"
 #include "compiler/resolve.h"
 #include "lab/cleanup.h"
 #include "lab/lab.h"
 #include "tests/scenario.h"
-#include "verify/verify.h"
 
 using namespace netpolc;
 
@@ -40,10 +42,11 @@ std::vector<verify::External> externals_of(const test::Scenario& s) {
   return v;
 }
 
-verify::Result run(const test::Scenario& s, bool endpoint, bool broken = false) {
+verify::Result run(const test::Scenario& s, bool endpoint, bool broken = false, bool iptables = false) {
   Diagnostics diags;
   Program prog = resolve(s.cluster, s.policies, ResolveOptions{}, diags);
   verify::Options opt;
+  if (iptables) opt.load_rules = iptables_loader(prog, s.cluster);
   opt.plan.externals = externals_of(s);
   opt.nft.dns_carve_out = s.dns_carve_out;
   opt.endpoint_mode = endpoint;
@@ -80,9 +83,23 @@ TEST_CASE("verify: the seeds' zero-trust scenario passes, gateway and endpoint")
   CHECK(lab_namespaces_left() == 0);
 }
 
+TEST_CASE("verify: -b iptables loads iptables and ip6tables rules instead, gateway and endpoint") {
+  if (!kernel_supported()) return;
+  auto scenarios = test::load_seed_scenario(root() + "/fixtures/scenarios/zero-trust.yaml");
+  for (bool endpoint : {false, true}) {
+    INFO((endpoint ? "endpoint" : "gateway"));
+    verify::Result r = run(scenarios[0], endpoint, false, true);
+    INFO(verify::text_report(r));
+    CHECK(r.ok);
+    CHECK(r.matched == r.probed);
+  }
+  CHECK(lab_namespaces_left() == 0);
+}
+
 TEST_CASE("verify: an upstream e2e case passes, gateway and endpoint") {
   if (!kernel_supported()) return;
-  auto steps = test::load_e2e_case(root() + "/fixtures/e2e/should-enforce-policy-based-on-multiple-podselectors-and-namespaceselectors.yaml");
+  auto steps = test::load_e2e_case(
+      root() + "/fixtures/e2e/should-enforce-policy-based-on-multiple-podselectors-and-namespaceselectors.yaml");
   for (bool endpoint : {false, true}) {
     verify::Result r = run(steps[0], endpoint);
     INFO(verify::text_report(r));

@@ -23,9 +23,12 @@ bool parse_port(const std::string& text, ContainerPort* out, std::string* error)
     return false;
   }
   out->port = int32_t(port);
-  if (proto == "TCP") out->protocol = Protocol::TCP;
-  else if (proto == "UDP") out->protocol = Protocol::UDP;
-  else if (proto == "SCTP") out->protocol = Protocol::SCTP;
+  if (proto == "TCP")
+    out->protocol = Protocol::TCP;
+  else if (proto == "UDP")
+    out->protocol = Protocol::UDP;
+  else if (proto == "SCTP")
+    out->protocol = Protocol::SCTP;
   else {
     *error = "bad protocol in '" + text + "': want TCP, UDP or SCTP";
     return false;
@@ -35,9 +38,12 @@ bool parse_port(const std::string& text, ContainerPort* out, std::string* error)
 
 std::optional<L4> l4_of(Protocol p) {
   switch (p) {
-    case Protocol::TCP: return L4::TCP;
-    case Protocol::UDP: return L4::UDP;
-    case Protocol::SCTP: return L4::SCTP;
+    case Protocol::TCP:
+      return L4::TCP;
+    case Protocol::UDP:
+      return L4::UDP;
+    case Protocol::SCTP:
+      return L4::SCTP;
   }
   return std::nullopt;
 }
@@ -88,7 +94,8 @@ bool parse_external(const std::string& text, External* out, std::string* error) 
   }
   auto ip = parse_ip(addr);
   if (!ip) {
-    *error = "bad external host '" + text + "': '" + addr + "' is not an IP address (write IPv6 with ports as [ADDR]:PORTS)";
+    *error =
+        "bad external host '" + text + "': '" + addr + "' is not an IP address (write IPv6 with ports as [ADDR]:PORTS)";
     return false;
   }
   out->addr = *ip;
@@ -170,7 +177,11 @@ bool make_plan(const Cluster& cluster, const PolicySet& policies, const Program&
         if (!src || !dst) continue;
         auto add = [&](L4 l4, uint16_t port) {
           PlannedProbe pp;
-          pp.probe = {from, to, f, l4 == L4::ICMP ? lab::ProbeKind::ICMP : l4 == L4::UDP ? lab::ProbeKind::UDP : lab::ProbeKind::TCP, port};
+          pp.probe = {from, to, f,
+                      l4 == L4::ICMP  ? lab::ProbeKind::ICMP
+                      : l4 == L4::UDP ? lab::ProbeKind::UDP
+                                      : lab::ProbeKind::TCP,
+                      port};
           pp.protocol = l4;
           Verdict v = ev.evaluate(Flow{*src, *dst, l4, port});
           pp.expect_allow = v.allowed;

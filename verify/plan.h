@@ -35,18 +35,18 @@ struct PlanOptions {
 };
 
 struct PlannedProbe {
-  lab::Probe probe;        // hosts, family, kind, port
+  lab::Probe probe;  // hosts, family, kind, port
   L4 protocol = L4::TCP;
   bool expect_allow = false;
-  std::string why;         // the evaluator's reason, for messages
+  std::string why;  // the evaluator's reason, for messages
 };
 
 struct Plan {
   lab::LabSpec spec;
-  std::vector<long> pod_of_host;       // host -> index into Cluster::pods, -1 for an external
-  std::vector<PlannedProbe> probes;    // TCP, UDP, ICMP
+  std::vector<long> pod_of_host;         // host -> index into Cluster::pods, -1 for an external
+  std::vector<PlannedProbe> probes;      // TCP, UDP, ICMP
   std::vector<PlannedProbe> not_probed;  // SCTP
-  size_t pods_skipped = 0;             // pods without rules of their own (hostNetwork, no IP, finished)
+  size_t pods_skipped = 0;               // pods without rules of their own (hostNetwork, no IP, finished)
 };
 
 // Fails with *error when an external address is a pod's or given twice.

@@ -43,6 +43,14 @@ bool apply_rules(lab::Lab& lab, const Plan& plan, const Cluster& cluster, const 
     }
   }
   for (const auto& [nft, netns] : targets) {
+    if (o.load_rules) {
+      std::string error;
+      if (!o.load_rules(netns, nft, &error)) {
+        diags.error({}, "", "cannot load the rules in " + netns + ": " + error);
+        return false;
+      }
+      continue;
+    }
     nft::Ruleset rs = nft::build_ruleset(prog, cluster, nft);
     if (o.break_rules) break_ruleset(rs);
     if (!apply_in(rs, netns, diags)) return false;
@@ -69,12 +77,14 @@ std::string count(size_t n, const char* one, const char* many) {
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
-    if (c == '"' || c == '\\') out += std::string("\\") + char(c);
+    if (c == '"' || c == '\\')
+      out += std::string("\\") + char(c);
     else if (c < 0x20) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", c);
       out += buf;
-    } else out += char(c);
+    } else
+      out += char(c);
   }
   return out + "\"";
 }
@@ -98,6 +108,7 @@ bool run(const Cluster& cluster, const PolicySet& policies, const Program& prog,
   Result& r = *result;
   r = Result{};
   r.target = o.endpoint_mode ? "endpoint" : "gateway";
+  r.backend = o.backend;
   Plan plan;
   std::string error;
   PlanOptions po = o.plan;
@@ -156,10 +167,10 @@ std::string text_report(const Result& r) {
   char timing[128];
   std::snprintf(timing, sizeof timing, " (lab %.0f ms, rules %.0f ms, probes %.0f ms)\n", r.build_ms, r.apply_ms,
                 r.probe_ms);
-  std::string s = "verify: " + r.target + " rules, " + count(r.pods, "pod", "pods") + ", " +
-                  count(r.externals, "external host", "external hosts") + ": " +
-                  count(r.probed, "probe", "probes") + ", " + std::to_string(r.matched) + " match, " +
-                  std::to_string(r.differences.size()) + " differ" + timing;
+  std::string s = "verify: " + r.target + " " + r.backend + " rules, " + count(r.pods, "pod", "pods") + ", " +
+                  count(r.externals, "external host", "external hosts") + ": " + count(r.probed, "probe", "probes") +
+                  ", " + std::to_string(r.matched) + " match, " + std::to_string(r.differences.size()) + " differ" +
+                  timing;
   if (r.pods_skipped)
     s += "  " + count(r.pods_skipped, "pod", "pods") + " not in the lab: hostNetwork, no address, or finished\n";
   if (!r.not_probed.empty())
@@ -167,8 +178,8 @@ std::string text_report(const Result& r) {
   if (!r.differences.empty()) {
     s += "differences:\n";
     for (const auto& d : r.differences)
-      s += "  " + flow_text(d) + ": expected " + (d.planned.expect_allow ? "allow" : "deny") + " (" +
-           d.planned.why + "), got " + d.got.detail + "\n";
+      s += "  " + flow_text(d) + ": expected " + (d.planned.expect_allow ? "allow" : "deny") + " (" + d.planned.why +
+           "), got " + d.got.detail + "\n";
   }
   return s;
 }
@@ -178,7 +189,8 @@ std::string json_report(const Result& r) {
   std::snprintf(timing, sizeof timing, "{\"lab\": %.1f, \"rules\": %.1f, \"probes\": %.1f}", r.build_ms, r.apply_ms,
                 r.probe_ms);
   std::string s = "{\n  \"ok\": " + std::string(r.ok ? "true" : "false") + ",\n  \"target\": " + json_string(r.target) +
-                  ",\n  \"pods\": " + std::to_string(r.pods) + ",\n  \"external_hosts\": " + std::to_string(r.externals) +
+                  ",\n  \"backend\": " + json_string(r.backend) + ",\n  \"pods\": " + std::to_string(r.pods) +
+                  ",\n  \"external_hosts\": " + std::to_string(r.externals) +
                   ",\n  \"pods_not_in_lab\": " + std::to_string(r.pods_skipped) +
                   ",\n  \"probes\": " + std::to_string(r.probed) + ",\n  \"matched\": " + std::to_string(r.matched) +
                   ",\n  \"milliseconds\": " + timing + ",\n  \"differences\": [";

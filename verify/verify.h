@@ -26,6 +26,12 @@ struct Options {
   bool endpoint_mode = false;  // each pod's endpoint ruleset instead of the gateway's
   std::chrono::milliseconds timeout{500};
   size_t probes_per_round = 4000;  // probes run at once
+  // Loads other rules than the nftables ruleset over netlink (`-b iptables`)
+  // into one namespace: the gateway's (in the node) or, with
+  // `target.target == Target::Endpoint`, the pod `target.endpoint_pod`'s.
+  // False with *error when they cannot be loaded.
+  std::function<bool(const std::string& netns, const NftOptions& target, std::string* error)> load_rules;
+  std::string backend = "nft";  // what load_rules loads, for the report
   // Test hook: every `return` of the ruleset (a rule that allows) becomes
   // `drop`, so that the rules no longer do what the policies say.
   bool break_rules = false;
@@ -41,9 +47,10 @@ struct Outcome {
 };
 
 struct Result {
-  bool ok = false;               // every probe matched
-  std::string target;            // "gateway" or "endpoint"
-  size_t pods = 0;               // pods in the lab
+  bool ok = false;      // every probe matched
+  std::string target;   // "gateway" or "endpoint"
+  std::string backend;  // "nft", "iptables"
+  size_t pods = 0;      // pods in the lab
   size_t externals = 0;
   size_t pods_skipped = 0;
   size_t probed = 0;
@@ -56,8 +63,8 @@ struct Result {
 // Builds, applies, probes, compares. False when it could not run (the lab or
 // an apply failed): the reasons are in `diags`. A run with differences
 // returns true with result->ok false.
-bool run(const Cluster& cluster, const PolicySet& policies, const Program& prog, const Options& options,
-         Result* result, Diagnostics& diags);
+bool run(const Cluster& cluster, const PolicySet& policies, const Program& prog, const Options& options, Result* result,
+         Diagnostics& diags);
 
 // "expected allow (allowed by x/p ingress[0]), got timeout" lines, and counts.
 std::string text_report(const Result& r);
