@@ -14,14 +14,17 @@
 namespace netpolc {
 
 void print_diagnostics(const Diagnostics& diags, const SourceFiles& sources) {
-  std::cerr << format_diagnostics(diags, sources);
+  for (const auto& d : diags.items()) std::cerr << format_diagnostic(d, sources);
   if (size_t n = diags.error_count()) std::cerr << n << (n == 1 ? " error" : " errors") << "\n";
 }
 
 std::optional<Inputs> load_inputs(const InputOptions& options, SourceFiles& sources, Diagnostics& diags) {
   Inputs in;
+  // kMaxInputBytes for the whole run, snapshots and policies together.
   auto snapshot_files = read_inputs(options.snapshots, diags, sources);
-  auto policy_files = read_inputs(options.policies, diags, sources);
+  size_t snapshot_bytes = 0;
+  for (const auto& f : snapshot_files) snapshot_bytes += f.text.size();
+  auto policy_files = read_inputs(options.policies, diags, sources, kMaxInputBytes - snapshot_bytes);
   in.cluster = parse_snapshot(snapshot_files, diags);
   in.policies = parse_policies(policy_files, diags);
   if (diags.has_errors()) return std::nullopt;

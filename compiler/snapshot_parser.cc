@@ -762,9 +762,13 @@ void read_object(const YamlAt& obj, const std::string& default_kind, bool in_lis
 
 Cluster parse_snapshot(const std::vector<InputFile>& files, Diagnostics& diags) {
   ClusterBuilder out(diags);
+  ReadBudget budget(files);
   for (const InputFile& file : files) {
-    for (const YAML::Node& doc : load_documents(file, diags)) {
+    for (const YAML::Node& doc : load_documents(file, budget, diags)) {
       if (doc.IsNull()) continue;  // an empty document: "---" at the end, a comment
+      DocumentSize size = check_document_size(doc, file.name, budget, diags);
+      if (size == DocumentSize::TooLarge) return out.finish();
+      if (size == DocumentSize::TooDeep) continue;
       read_object({doc, file.name, ""}, "", false, diags, out);
     }
   }
