@@ -1056,6 +1056,47 @@ TEST_CASE("the inventory apiVersion and kind are checked") {
         "   | ^\n");
 }
 
+// --- hostile input ----------------------------------------------------------------
+
+std::string repeated(const std::string& s, int n) {
+  std::string out = s;
+  for (int i = 1; i < n; ++i) out += ", " + s;
+  return out;
+}
+
+TEST_CASE("an alias bomb in a snapshot is refused once, before it is walked") {
+  // 300 pods x 300 containers x 300 ports: 27 million ports once expanded.
+  std::string bomb = "apiVersion: v1\nkind: List\nx:\n  pt: &pt {containerPort: 80}\n  ps: &ps [" +
+                     repeated("*pt", 300) + "]\n  c: &c {ports: *ps}\n  cs: &cs [" +
+                     repeated("*c", 300) +
+                     "]\n  p: &p {kind: Pod, metadata: {name: a}, spec: {containers: *cs}}\n"
+                     "items: [" +
+                     repeated("*p", 300) + "]\n";
+  Parsed r = parse_files(std::vector<InputFile>(5, InputFile{"bomb.yaml", bomb}));
+  CHECK(r.errors == 1);
+  CHECK(r.diagnostics.find("bomb.yaml:1:1: error: input too large once YAML aliases are expanded") == 0);
+  CHECK(r.cluster.pods.empty());
+}
+
+TEST_CASE("a document nested deeper than the limit is skipped, the next one read") {
+  std::string deep = "kind: List\nitems: " + std::string(300, '[') + std::string(300, ']') + "\n";
+  Parsed r = parse_files({{"deep.yaml", deep + "---\n{kind: Namespace, metadata: {name: x}}\n"}});
+  CHECK(r.errors == 1);
+  CHECK(r.diagnostics.find("deep.yaml:1:1: error: document nested more than 256 levels deep") == 0);
+  REQUIRE(r.cluster.namespaces.size() == 1);
+  CHECK(r.cluster.namespaces[0].name == "x");
+}
+
+TEST_CASE("documents past the limit of a run are refused before yaml-cpp builds them") {
+  // Each empty document costs yaml-cpp about 700 bytes: the limit is counted
+  // over every input of the run.
+  std::string half(kMaxDocuments / 2 * 4, '-');
+  for (size_t i = 3; i < half.size(); i += 4) half[i] = '\n';
+  Parsed r = parse_files({{"a.yaml", half}, {"b.yaml", half}, {"c.yaml", "---\n---\n"}});
+  CHECK(r.errors == 1);
+  CHECK(r.diagnostics.find("c.yaml:1:1: error: more than 1000000 YAML documents in one run") == 0);
+}
+
 // --- scale ----------------------------------------------------------------------
 
 TEST_CASE("ten thousand pods are read in one pass") {
