@@ -1,12 +1,8 @@
 #include "cli/pipeline.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
+#include "cli/output_file.h"
 #include "compiler/inputs.h"
 #include "compiler/policy_parser.h"
 #include "compiler/snapshot_parser.h"
@@ -36,26 +32,8 @@ bool write_output(const std::string& path, const std::string& text) {
     std::cout << text << std::flush;
     return bool(std::cout);
   }
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path tmp = target;
-  tmp += ".netpolc-tmp-" + std::to_string(getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      std::cerr << path << ": error: cannot write output file\n";
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    std::cerr << path << ": error: cannot write output file: " << ec.message() << "\n";
+  if (auto error = write_file_atomically(path, text)) {
+    std::cerr << path << ": error: cannot write output file: " << *error << "\n";
     return false;
   }
   return true;
