@@ -24,8 +24,12 @@ const char* addr_type(Family f) { return f == Family::V4 ? "ipv4_addr" : "ipv6_a
 const char* family_suffix(Family f) { return f == Family::V4 ? "v4" : "v6"; }
 
 std::string quote(std::string s) {
-  // nft comments are limited to 128 bytes and cannot hold a double quote.
-  std::replace(s.begin(), s.end(), '"', '\'');
+  // nft comments are limited to 128 bytes and cannot hold a double quote;
+  // control characters, which no valid name has, become '?'.
+  for (char& c : s) {
+    if (c == '"') c = '\'';
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
   if (s.size() > 127) s = s.substr(0, 124) + "...";
   return "\"" + s + "\"";
 }

@@ -44,10 +44,22 @@ namespace {
 constexpr size_t kMaxMessage = 1000;
 constexpr size_t kMaxQuotedLine = 200;
 
-std::string elide_middle(const std::string& s, size_t max) {
-  if (s.size() <= max) return s;
+// A message or field path on one line, whatever the input put in the values
+// it quotes: control characters escaped as C does, the middle of a long one
+// cut out.
+std::string printable(const std::string& s, size_t max) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (u < 0x20 || u == 0x7f) out += "\\x" + std::string{"0123456789abcdef"[u >> 4], "0123456789abcdef"[u & 15]};
+    else out += c;
+  }
+  if (out.size() <= max) return out;
   size_t keep = (max - 5) / 2;
-  return s.substr(0, keep) + "[...]" + s.substr(s.size() - keep);
+  return out.substr(0, keep) + "[...]" + out.substr(out.size() - keep);
 }
 
 // The source line and its caret line (" 14 |     podSelector:"), the line cut
@@ -84,8 +96,8 @@ std::string format_diagnostic(const Diagnostic& d, const SourceFiles& sources) {
   }
   out += severity_name(d.severity);
   out += ": ";
-  if (!d.field.empty()) out += elide_middle(d.field, kMaxMessage) + ": ";
-  out += elide_middle(d.message, kMaxMessage) + "\n";
+  if (!d.field.empty()) out += printable(d.field, kMaxMessage) + ": ";
+  out += printable(d.message, kMaxMessage) + "\n";
   std::string text = sources.line(d.loc.file, d.loc.line);
   if (!text.empty() && d.loc.col > 0) out += quote_line(text, d.loc);
   return out;
