@@ -89,6 +89,17 @@ STDIN="$tmp/sparse.yaml" run "129 MiB on stdin" 30 512 1 "input too large" -- -s
 { echo "$inv_header"; echo "pods:"; echo "  x/a:"; echo "    ips:"; yes '    - not-an-ip' | head -100000; } >"$tmp/errors.yaml"
 run "100000 errors" 60 1024 1 "ips\[99999\]: \"not-an-ip\" is not an IP address" -- -s "$tmp/errors.yaml" -p $pol
 
+# Policies x pods: 6000 policies that each isolate and allow all of 50000
+# pods would take 900 million steps to resolve; the limit stops them.
+awk 'BEGIN { print "apiVersion: netpolc/v1\nkind: Inventory\nnamespaces: {default: {}}\npods:"
+  for (i = 0; i < 50000; i++)
+    printf "  default/p%d: {labels: {id: p%d}, ips: [10.%d.%d.%d]}\n", i, i, 1 + int(i / 65536), int(i / 256) % 256, i % 256 }' \
+  >"$tmp/pods.yaml"
+awk 'BEGIN { for (i = 0; i < 6000; i++)
+  printf "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p%d}\nspec: {ingress: [{from: [{podSelector: {}}]}]}\n---\n", i }' \
+  >"$tmp/policies.yaml"
+run "6000 policies x 50000 pods" 90 1536 1 "too large to resolve: more than 200000000 steps" -- -s "$tmp/pods.yaml" -p "$tmp/policies.yaml"
+
 # A large valid cluster as kubectl prints it: 10000 pods (about 7 MB).
 awk 'BEGIN {
   print "apiVersion: v1\nkind: List\nitems:"
