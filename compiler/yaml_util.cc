@@ -3,6 +3,7 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <set>
@@ -118,7 +119,7 @@ std::vector<YAML::Node> load_documents(const InputFile& in, ReadBudget& budget,
       return {};
     }
     std::vector<YAML::Node> docs = YAML::LoadAll(in.text);
-    budget.documents -= docs.size();
+    budget.documents -= std::min(budget.documents, docs.size());
     return docs;
   } catch (const YAML::DeepRecursion& e) {  // its message says "bad file"
     report_syntax_error(in, e.mark, "nested too deeply", diags);
