@@ -293,8 +293,11 @@ std::vector<Protocol> distinct_protocols(const PortMatch& m) {
 
 std::string sanitize_comment(std::string text) {
   // nft comments are limited to 128 bytes with the final NUL and cannot hold
-  // a double quote.
-  std::replace(text.begin(), text.end(), '"', '\'');
+  // a double quote; control characters, which no valid name has, become '?'.
+  for (char& c : text) {
+    if (c == '"') c = '\'';
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
   if (text.size() > 127) text = text.substr(0, 124) + "...";
   return text;
 }

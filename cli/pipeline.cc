@@ -1,12 +1,8 @@
 #include "cli/pipeline.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
+#include "cli/output_file.h"
 #include "compiler/inputs.h"
 #include "compiler/policy_parser.h"
 #include "compiler/snapshot_parser.h"
@@ -14,14 +10,17 @@
 namespace netpolc {
 
 void print_diagnostics(const Diagnostics& diags, const SourceFiles& sources) {
-  std::cerr << format_diagnostics(diags, sources);
+  for (const auto& d : diags.items()) std::cerr << format_diagnostic(d, sources);
   if (size_t n = diags.error_count()) std::cerr << n << (n == 1 ? " error" : " errors") << "\n";
 }
 
 std::optional<Inputs> load_inputs(const InputOptions& options, SourceFiles& sources, Diagnostics& diags) {
   Inputs in;
+  // kMaxInputBytes for the whole run, snapshots and policies together.
   auto snapshot_files = read_inputs(options.snapshots, diags, sources);
-  auto policy_files = read_inputs(options.policies, diags, sources);
+  size_t snapshot_bytes = 0;
+  for (const auto& f : snapshot_files) snapshot_bytes += f.text.size();
+  auto policy_files = read_inputs(options.policies, diags, sources, kMaxInputBytes - snapshot_bytes);
   in.cluster = parse_snapshot(snapshot_files, diags);
   in.policies = parse_policies(policy_files, diags);
   if (diags.has_errors()) return std::nullopt;
@@ -33,26 +32,8 @@ bool write_output(const std::string& path, const std::string& text) {
     std::cout << text << std::flush;
     return bool(std::cout);
   }
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path tmp = target;
-  tmp += ".netpolc-tmp-" + std::to_string(getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      std::cerr << path << ": error: cannot write output file\n";
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    std::cerr << path << ": error: cannot write output file: " << ec.message() << "\n";
+  if (auto error = write_file_atomically(path, text)) {
+    std::cerr << path << ": error: cannot write output file: " << *error << "\n";
     return false;
   }
   return true;

@@ -29,7 +29,8 @@ std::optional<Inputs> load_inputs(const InputOptions& options, SourceFiles& sour
 void print_diagnostics(const Diagnostics& diags, const SourceFiles& sources);
 
 // Writes `text` to `path` ("-" or empty: stdout) through a temporary file and
-// a rename, so that a failure never leaves a partial file. Reports failures.
+// a rename (write_file_atomically), so that neither a failure nor SIGINT or
+// SIGTERM ever leaves a partial file. Reports failures.
 bool write_output(const std::string& path, const std::string& text);
 
 // Finds "ns/pod" in the cluster; reports (as about `flag`) and returns -1

@@ -23,7 +23,10 @@ static u128 host_mask(Family f, int prefix) {
 }
 
 std::optional<IpAddr> parse_ip(std::string_view text) {
-  if (text.empty() || text.size() > 45) return std::nullopt;
+  // inet_pton reads up to a NUL: "10.0.0.1\0junk" (a YAML "\0" escape) must
+  // not pass as 10.0.0.1.
+  if (text.empty() || text.size() > 45 || text.find('\0') != std::string_view::npos)
+    return std::nullopt;
   std::string s(text);
   if (s.find(':') == std::string::npos) {
     in_addr a{};

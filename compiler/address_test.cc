@@ -48,3 +48,12 @@ TEST_CASE("adjacent and overlapping CIDRs merge; families stay apart") {
   CHECK(s.contains(*parse_ip("fd00::1:0:0:1")));
   CHECK(printed(AddrSet::everything()) == std::vector<std::string>{"0.0.0.0/0", "::/0"});
 }
+
+// Found by fuzz_address: inet_pton stops at a NUL, which a YAML "\0" escape
+// puts inside a scalar.
+TEST_CASE("an address with a NUL inside is not an address") {
+  using namespace std::string_view_literals;
+  CHECK_FALSE(parse_ip("::1\0\0068"sv));
+  CHECK_FALSE(parse_ip("10.0.0.1\0junk"sv));
+  CHECK_FALSE(parse_cidr("10.0.0.0\0x/8"sv));
+}

@@ -4,29 +4,26 @@
 
 namespace netpolc {
 
-bool Diagnostics::has_errors() const { return error_count() > 0; }
-
-size_t Diagnostics::error_count() const {
-  return size_t(std::count_if(items_.begin(), items_.end(),
-                              [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+void SourceFiles::add(const std::string& name, std::string text) {
+  File& f = files_[name];
+  f.text = std::move(text);
+  f.line_starts = {0};
+  for (size_t i = 0; i < f.text.size(); ++i)
+    if (f.text[i] == '\n') f.line_starts.push_back(i + 1);
 }
 
 const std::string* SourceFiles::text(const std::string& name) const {
   auto it = files_.find(name);
-  return it == files_.end() ? nullptr : &it->second;
+  return it == files_.end() ? nullptr : &it->second.text;
 }
 
 std::string SourceFiles::line(const std::string& name, int line) const {
-  const std::string* t = text(name);
-  if (!t || line <= 0) return {};
-  size_t pos = 0;
-  for (int i = 1; i < line; ++i) {
-    pos = t->find('\n', pos);
-    if (pos == std::string::npos) return {};
-    ++pos;
-  }
-  size_t end = t->find('\n', pos);
-  std::string s = t->substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+  auto it = files_.find(name);
+  if (it == files_.end() || line <= 0 || size_t(line) > it->second.line_starts.size()) return {};
+  const std::string& t = it->second.text;
+  size_t pos = it->second.line_starts[size_t(line - 1)];
+  size_t end = t.find('\n', pos);
+  std::string s = t.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
   if (!s.empty() && s.back() == '\r') s.pop_back();
   return s;
 }
@@ -40,6 +37,56 @@ static const char* severity_name(Severity s) {
   return "error";
 }
 
+namespace {
+
+// Diagnostics quote what the input holds, which may be a scalar of a hundred
+// megabytes: messages and quoted lines are cut to a readable size.
+constexpr size_t kMaxMessage = 1000;
+constexpr size_t kMaxQuotedLine = 200;
+
+// A message or field path on one line, whatever the input put in the values
+// it quotes: control characters escaped as C does, the middle of a long one
+// cut out.
+std::string printable(const std::string& s, size_t max) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (u < 0x20 || u == 0x7f) out += "\\x" + std::string{"0123456789abcdef"[u >> 4], "0123456789abcdef"[u & 15]};
+    else out += c;
+  }
+  if (out.size() <= max) return out;
+  size_t keep = (max - 5) / 2;
+  return out.substr(0, keep) + "[...]" + out.substr(out.size() - keep);
+}
+
+// The source line and its caret line (" 14 |     podSelector:"), the line cut
+// to a window around the caret when it is long.
+std::string quote_line(const std::string& line, const SourceLoc& loc) {
+  size_t col = size_t(loc.col - 1);
+  size_t first = 0;
+  std::string text = line;
+  if (text.size() > kMaxQuotedLine) {
+    first = col > kMaxQuotedLine / 2 ? std::min(col, text.size()) - kMaxQuotedLine / 2 : 0;
+    text = (first > 0 ? "..." : "") + text.substr(first, kMaxQuotedLine) +
+           (first + kMaxQuotedLine < line.size() ? "..." : "");
+    col = col - first + (first > 0 ? 3 : 0);
+  }
+  std::string num = std::to_string(loc.line);
+  std::string out = " " + num + " | " + text + "\n";
+  out += " " + std::string(num.size(), ' ') + " | ";
+  // Keep tabs in the gutter so the caret lines up under them.
+  for (size_t i = 0; i < col && i < text.size(); ++i) out += text[i] == '\t' ? '\t' : ' ';
+  long room = long(text.size()) - long(col);
+  int len = int(std::max(1L, std::min<long>(loc.length, room)));
+  out += "^" + std::string(size_t(len - 1), '~') + "\n";
+  return out;
+}
+
+}  // namespace
+
 std::string format_diagnostic(const Diagnostic& d, const SourceFiles& sources) {
   std::string out;
   if (!d.loc.file.empty()) {
@@ -49,19 +96,10 @@ std::string format_diagnostic(const Diagnostic& d, const SourceFiles& sources) {
   }
   out += severity_name(d.severity);
   out += ": ";
-  if (!d.field.empty()) out += d.field + ": ";
-  out += d.message + "\n";
+  if (!d.field.empty()) out += printable(d.field, kMaxMessage) + ": ";
+  out += printable(d.message, kMaxMessage) + "\n";
   std::string text = sources.line(d.loc.file, d.loc.line);
-  if (!text.empty() && d.loc.col > 0) {
-    std::string num = std::to_string(d.loc.line);
-    out += " " + num + " | " + text + "\n";
-    out += " " + std::string(num.size(), ' ') + " | ";
-    // Keep tabs in the gutter so the caret lines up under them.
-    for (int i = 0; i + 1 < d.loc.col && i < int(text.size()); ++i)
-      out += text[size_t(i)] == '\t' ? '\t' : ' ';
-    int len = std::max(1, std::min<int>(d.loc.length, int(text.size()) - d.loc.col + 1));
-    out += "^" + std::string(size_t(len - 1), '~') + "\n";
-  }
+  if (!text.empty() && d.loc.col > 0) out += quote_line(text, d.loc);
   return out;
 }
 

@@ -35,6 +35,7 @@ class Diagnostics {
  public:
   void error(const SourceLoc& loc, std::string field, std::string message) {
     items_.push_back({Severity::Error, loc, std::move(field), std::move(message)});
+    ++errors_;
   }
   void warning(const SourceLoc& loc, std::string field, std::string message) {
     items_.push_back({Severity::Warning, loc, std::move(field), std::move(message)});
@@ -42,24 +43,29 @@ class Diagnostics {
   void note(const SourceLoc& loc, std::string field, std::string message) {
     items_.push_back({Severity::Note, loc, std::move(field), std::move(message)});
   }
-  bool has_errors() const;
-  size_t error_count() const;
+  bool has_errors() const { return errors_ > 0; }
+  size_t error_count() const { return errors_; }
   const std::vector<Diagnostic>& items() const { return items_; }
 
  private:
   std::vector<Diagnostic> items_;
+  size_t errors_ = 0;  // counted as they come: readers ask after every field
 };
 
 // The text of every input read in a run, so that diagnostics can quote lines.
 class SourceFiles {
  public:
-  void add(const std::string& name, std::string text) { files_[name] = std::move(text); }
+  void add(const std::string& name, std::string text);
   const std::string* text(const std::string& name) const;
   // The 1-based line of a file, without its newline; empty when unknown.
   std::string line(const std::string& name, int line) const;
 
  private:
-  std::map<std::string, std::string> files_;
+  struct File {
+    std::string text;
+    std::vector<size_t> line_starts;  // so that quoting a line costs its length
+  };
+  std::map<std::string, File> files_;
 };
 
 // One diagnostic as it is printed, with the quoted line and caret when known.

@@ -4,8 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
 namespace netpolc {
 
@@ -16,25 +14,52 @@ static bool is_manifest(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-static bool read_file(const std::string& path, std::string& out) {
+enum class ReadResult { Ok, Unreadable, TooLarge };
+
+// Reads at most `max_bytes` of a stream (a file, a pipe, standard input).
+static ReadResult read_capped(std::istream& in, size_t max_bytes, std::string& out) {
+  char buf[1 << 16];
+  while (in) {
+    in.read(buf, sizeof buf);
+    size_t n = size_t(in.gcount());
+    if (n > max_bytes - out.size()) return ReadResult::TooLarge;
+    out.append(buf, n);
+  }
+  return in.bad() ? ReadResult::Unreadable : ReadResult::Ok;
+}
+
+static ReadResult read_file(const std::string& path, size_t max_bytes, std::string& out) {
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) > max_bytes && !ec)
+    return ReadResult::TooLarge;
   std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  out = ss.str();
-  return !f.bad();
+  if (!f) return ReadResult::Unreadable;
+  return read_capped(f, max_bytes, out);
 }
 
 std::vector<InputFile> read_inputs(const std::vector<std::string>& paths, Diagnostics& diags,
-                                   SourceFiles& sources) {
+                                   SourceFiles& sources, size_t max_bytes) {
   std::vector<InputFile> out;
-  auto add = [&](const std::string& name, std::string text) {
-    sources.add(name, text);
-    out.push_back({name, std::move(text)});
+  size_t used = 0;
+  // Reads one input into the run, or reports why it cannot.
+  auto add = [&](const std::string& name, ReadResult result, std::string text) {
+    if (result == ReadResult::Unreadable) {
+      diags.error({name}, "", "cannot read file");
+    } else if (result == ReadResult::TooLarge) {
+      diags.error({name}, "",
+                  "input too large: a run reads at most " + std::to_string(kMaxInputBytes >> 20) +
+                      " MiB of input, every file together");
+    } else {
+      used += text.size();
+      sources.add(name, text);
+      out.push_back({name, std::move(text)});
+    }
   };
   for (const auto& path : paths) {
+    std::string text;
     if (path == "-") {
-      add("<stdin>", std::string(std::istreambuf_iterator<char>(std::cin), {}));
+      ReadResult r = read_capped(std::cin, max_bytes - used, text);
+      add("<stdin>", r, std::move(text));
       continue;
     }
     std::error_code ec;
@@ -47,16 +72,18 @@ std::vector<InputFile> read_inputs(const std::vector<std::string>& paths, Diagno
       if (ec) diags.error({path}, "", "cannot read directory: " + ec.message());
       std::sort(files.begin(), files.end());
       for (const auto& f : files) {
-        std::string text;
-        if (read_file(f, text)) add(f, std::move(text));
-        else diags.error({f}, "", "cannot read file");
+        std::string file_text;
+        ReadResult r = read_file(f, max_bytes - used, file_text);
+        add(f, r, std::move(file_text));
       }
       continue;
     }
-    std::string text;
-    if (!fs::exists(path, ec)) diags.error({path}, "", "no such file or directory");
-    else if (read_file(path, text)) add(path, std::move(text));
-    else diags.error({path}, "", "cannot read file");
+    if (!fs::exists(path, ec)) {
+      diags.error({path}, "", "no such file or directory");
+      continue;
+    }
+    ReadResult r = read_file(path, max_bytes - used, text);
+    add(path, r, std::move(text));
   }
   return out;
 }

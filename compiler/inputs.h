@@ -10,9 +10,15 @@
 
 namespace netpolc {
 
+// The most one run reads, every input together. yaml-cpp keeps about 60
+// bytes of memory per byte of YAML: 128 MiB of input is about 8 GB
+// (docs/robustness.md).
+constexpr size_t kMaxInputBytes = size_t(128) << 20;
+
 // Reads every input named by `paths`, in order, and records its text in
-// `sources` for diagnostics. Unreadable paths are reported.
+// `sources` for diagnostics. Unreadable paths are reported, and so is every
+// input past `max_bytes` read in all, which is then not read.
 std::vector<InputFile> read_inputs(const std::vector<std::string>& paths, Diagnostics& diags,
-                                   SourceFiles& sources);
+                                   SourceFiles& sources, size_t max_bytes = kMaxInputBytes);
 
 }  // namespace netpolc

@@ -26,6 +26,7 @@ const Labels* PodIndex::namespace_labels(const std::string& ns) const {
 
 std::vector<size_t> PodIndex::select_namespaces(const LabelSelector& sel) const {
   std::vector<size_t> out;
+  examined_ += cluster_.namespaces.size();
   for (size_t i = 0; i < cluster_.namespaces.size(); ++i)
     if (selector_matches(sel, cluster_.namespaces[i].labels)) out.push_back(i);
   return out;
@@ -39,6 +40,7 @@ std::pair<size_t, size_t> PodIndex::ns_range(const std::string& ns) const {
 std::vector<size_t> PodIndex::select_pods(const std::string& ns, const LabelSelector& sel) const {
   auto [begin, end] = ns_range(ns);
   std::vector<size_t> out;
+  ++examined_;
   // Walk the shortest posting list of the matchLabels within the namespace,
   // or the whole namespace when the selector has no matchLabels.
   const std::vector<size_t>* best = nullptr;
@@ -59,8 +61,10 @@ std::vector<size_t> PodIndex::select_pods(const std::string& ns, const LabelSele
     if (selector_matches(sel, cluster_.pods[i].labels)) out.push_back(i);
   };
   if (best) {
+    examined_ += best_end - best_begin;
     for (size_t k = best_begin; k < best_end; ++k) consider((*best)[k]);
   } else {
+    examined_ += end - begin;
     for (size_t i = begin; i < end; ++i) consider(i);
   }
   return out;

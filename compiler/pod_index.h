@@ -30,6 +30,9 @@ class PodIndex {
   std::vector<size_t> select_peer_pods(const std::string& policy_ns, const Peer& peer) const;
   // The enforced pod that owns an address, or -1.
   long pod_by_ip(const IpAddr& ip) const;
+  // How many pods and namespaces the selections so far have examined: what
+  // resolving costs, which the resolver bounds.
+  size_t examined() const { return examined_; }
 
  private:
   std::pair<size_t, size_t> ns_range(const std::string& ns) const;
@@ -39,6 +42,7 @@ class PodIndex {
   std::map<std::string, size_t> ns_index_;
   std::map<std::pair<std::string, std::string>, std::vector<size_t>> postings_;  // label -> pods
   std::vector<std::pair<IpAddr, size_t>> by_ip_;                                 // sorted
+  mutable size_t examined_ = 0;
 };
 
 }  // namespace netpolc

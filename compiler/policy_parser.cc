@@ -13,11 +13,6 @@ namespace {
 
 const char kPolicyApiVersion[] = "networking.k8s.io/v1";
 
-// How many more values than bytes a run may read, aliases expanded: above
-// what aliases in real policies add, below what would exhaust memory. Input
-// without aliases never has more values than bytes.
-const size_t kAliasAllowance = 2'000'000;
-
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 std::string format_loc(const SourceLoc& loc) {
@@ -669,17 +664,13 @@ void append_in_source_order(const Diagnostics& doc, Diagnostics& out) {
 
 PolicySet parse_policies(const std::vector<InputFile>& files, Diagnostics& diags) {
   PolicyReader reader;
-  size_t budget = kAliasAllowance;
-  for (const auto& file : files) budget += file.text.size();
+  ReadBudget budget(files);
   for (const auto& file : files) {
-    for (const auto& doc : load_documents(file, diags)) {
+    for (const auto& doc : load_documents(file, budget, diags)) {
       if (doc.IsNull()) continue;  // an empty document ("---" alone, comments)
-      if (!within_budget(doc, budget)) {
-        diags.error(loc_of(doc, file.name), "",
-                    "input too large once aliases are expanded (or nested too deeply); "
-                    "reading stopped here");
-        return std::move(reader).finish();
-      }
+      DocumentSize size = check_document_size(doc, file.name, budget, diags);
+      if (size == DocumentSize::TooLarge) return std::move(reader).finish();
+      if (size == DocumentSize::TooDeep) continue;
       Diagnostics doc_diags;
       reader.read_document(YamlAt{doc, file.name, ""}, doc_diags);
       append_in_source_order(doc_diags, diags);

@@ -35,6 +35,13 @@ AddrSet cluster_dns_servers(const Cluster& cluster) {
 
 namespace {
 
+void report_too_large(const SourceLoc& loc, size_t max_steps, Diagnostics& diags) {
+  diags.error(loc, "",
+              "too large to resolve: more than " + std::to_string(max_steps) +
+                  " steps (a step per pod a selector examines, per pod a policy isolates, "
+                  "per rule of each pod's chain); narrow the selectors or split the cluster");
+}
+
 // Container ports by (name, protocol): where egress named ports can go.
 using NamedPortIndex = std::map<std::pair<std::string, Protocol>, std::vector<std::pair<size_t, uint16_t>>>;
 
@@ -223,7 +230,7 @@ std::string chain_name(const ChainKey& key, const Program& prog) {
 
 }  // namespace
 
-Program resolve(const Cluster& cluster, const PolicySet& policies, const ResolveOptions&,
+Program resolve(const Cluster& cluster, const PolicySet& policies, const ResolveOptions& options,
                 Diagnostics& diags) {
   Program prog;
   PodIndex index(cluster);
@@ -237,6 +244,12 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
   isolating[1].resize(cluster.pods.size());
   // Per policy and direction, the index of its first compiled rule.
   std::vector<size_t> first_rule[2];
+  size_t steps = 0;  // besides the selections', counted by the index
+  auto out_of_steps = [&](const SourceLoc& loc) {
+    if (index.examined() + steps <= options.max_steps) return false;
+    report_too_large(loc, options.max_steps, diags);
+    return true;
+  };
   for (size_t i = 0; i < policies.policies.size(); ++i) {
     const Policy& pol = policies.policies[i];
     bool host_network_warned = false;
@@ -255,9 +268,14 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
       int di = int(d);
       first_rule[di].push_back(prog.rules.size());
       if (!pol.isolates(d)) continue;
-      for (size_t r = 0; r < pol.rules(d).size(); ++r)
+      for (size_t r = 0; r < pol.rules(d).size(); ++r) {
         prog.rules.push_back(compile_rule(peers, named, prog, cluster, pol, d, r));
+        steps += prog.rules.back().named_targets.size();
+        if (out_of_steps(pol.rules(d)[r].loc)) return Program{};
+      }
       for (size_t pod : targets) isolating[di][pod].push_back(i);
+      steps += targets.size();
+      if (out_of_steps(pol.loc)) return Program{};
     }
   }
 
@@ -280,6 +298,8 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
           key.rules.push_back(std::move(cr));
         }
       }
+      steps += key.isolated_by.size() + key.rules.size();
+      if (out_of_steps(p.loc)) return Program{};
       groups[std::move(key)].push_back(pod);
     }
   }

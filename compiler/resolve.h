@@ -11,7 +11,15 @@
 
 namespace netpolc {
 
-struct ResolveOptions {};
+// Resolving costs about one step per pod or namespace a selector examines,
+// per pod a policy isolates and per rule of each pod's chain. Real clusters
+// take a few million; the limit keeps any input within about 20 s and 1 GB
+// (docs/robustness.md).
+constexpr size_t kMaxResolveSteps = 200'000'000;
+
+struct ResolveOptions {
+  size_t max_steps = kMaxResolveSteps;  // more is an error
+};
 
 Program resolve(const Cluster& cluster, const PolicySet& policies, const ResolveOptions& options,
                 Diagnostics& diags);

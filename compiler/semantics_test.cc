@@ -530,3 +530,27 @@ spec:
   CHECK(c.pods[prog.ingress[0].pod].name == "new");
   CHECK(prog.pod_count == 1);
 }
+
+TEST_CASE("resolving stops with an error at its step limit, whatever the input") {
+  // Every policy isolates every pod and allows from every pod: steps grow
+  // as policies x pods. 100 policies x 5 pods x 3 steps (select, isolate,
+  // peers) is 1500 steps, and each pod's chain has 100 entries more.
+  std::string policies;
+  for (int i = 0; i < 100; ++i)
+    policies += "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p" +
+                std::to_string(i) + ", namespace: x}\nspec: {ingress: [{from: [{podSelector: {}}]}]}\n---\n";
+  Diagnostics diags;
+  Cluster c = parse_snapshot({{"cluster.yaml", kCluster}}, diags);
+  PolicySet p = parse_policies({{"p.yaml", policies}}, diags);
+  REQUIRE_FALSE(diags.has_errors());
+  ResolveOptions small;
+  small.max_steps = 500;
+  Program prog = resolve(c, p, small, diags);
+  REQUIRE(diags.error_count() == 1);
+  CHECK(diags.items()[0].message.find("too large to resolve: more than 500 steps") == 0);
+  CHECK(diags.items()[0].loc.file == "p.yaml");
+  CHECK(prog.chains.empty());
+  Diagnostics fine;
+  resolve(c, p, ResolveOptions{}, fine);
+  CHECK_FALSE(fine.has_errors());
+}

@@ -8,6 +8,8 @@
 #include <tuple>
 #include <utility>
 
+#include "compiler/labels.h"
+
 namespace netpolc {
 namespace {
 
@@ -341,7 +343,15 @@ std::optional<Labels> read_labels(const YamlAt& at, Diagnostics& diags) {
   return Labels(pairs->begin(), pairs->end());
 }
 
-std::optional<ObjectMeta> read_metadata(const YamlAt& obj, Diagnostics& diags) {
+// What is wrong with a name (labels.h), or nullopt.
+using NameCheck = std::optional<std::string> (*)(std::string_view);
+
+// metadata of a Namespace or a Pod. Names are checked even in kubectl output,
+// as the API server checks them: they end up in rule comments and in
+// --endpoint, and a name no cluster can have means the input is not what it
+// claims to be.
+std::optional<ObjectMeta> read_metadata(const YamlAt& obj, NameCheck check_name,
+                                        Diagnostics& diags) {
   YamlAt meta = obj.field("metadata");
   if (!meta.present()) {
     report_missing(obj, "metadata", diags);
@@ -353,8 +363,8 @@ std::optional<ObjectMeta> read_metadata(const YamlAt& obj, Diagnostics& diags) {
   auto name_text = optional_string(name, diags);
   if (!name.present()) report_missing(meta, "name", diags);
   if (!name_text) return std::nullopt;
-  if (name_text->empty()) {
-    diags.error(name.loc(), name.path, "must not be empty");
+  if (auto why = check_name(*name_text)) {
+    diags.error(name.loc(), name.path, "invalid name " + quoted(*name_text) + ": " + *why);
     return std::nullopt;
   }
   out.name = *name_text;
@@ -366,6 +376,10 @@ std::optional<ObjectMeta> read_metadata(const YamlAt& obj, Diagnostics& diags) {
   out.ns_loc = ns.present() ? ns.loc() : out.loc;
   out.ns_path = ns.path;
   if (out.ns.empty()) out.ns = "default";
+  if (auto why = check_dns1123_label(out.ns)) {
+    diags.error(ns.loc(), ns.path, "invalid namespace " + quoted(out.ns) + ": " + *why);
+    return std::nullopt;
+  }
 
   auto labels = read_labels(meta.field("labels"), diags);
   if (labels) out.labels = std::move(*labels);
@@ -373,7 +387,7 @@ std::optional<ObjectMeta> read_metadata(const YamlAt& obj, Diagnostics& diags) {
 }
 
 void read_namespace_object(const YamlAt& obj, Diagnostics& diags, ClusterBuilder& out) {
-  auto meta = read_metadata(obj, diags);
+  auto meta = read_metadata(obj, check_dns1123_label, diags);
   if (!meta) return;
   out.add_namespace({meta->name, std::move(meta->labels), meta->loc}, meta->name_path);
 }
@@ -469,7 +483,7 @@ void read_status_ips(const YamlAt& status, PodDraft& d, Diagnostics& diags) {
 }
 
 void read_pod_object(const YamlAt& obj, Diagnostics& diags, ClusterBuilder& out) {
-  auto meta = read_metadata(obj, diags);
+  auto meta = read_metadata(obj, check_dns1123_subdomain, diags);
   if (!meta) return;
   PodDraft d;
   d.pod.ns = meta->ns;
@@ -762,9 +776,13 @@ void read_object(const YamlAt& obj, const std::string& default_kind, bool in_lis
 
 Cluster parse_snapshot(const std::vector<InputFile>& files, Diagnostics& diags) {
   ClusterBuilder out(diags);
+  ReadBudget budget(files);
   for (const InputFile& file : files) {
-    for (const YAML::Node& doc : load_documents(file, diags)) {
+    for (const YAML::Node& doc : load_documents(file, budget, diags)) {
       if (doc.IsNull()) continue;  // an empty document: "---" at the end, a comment
+      DocumentSize size = check_document_size(doc, file.name, budget, diags);
+      if (size == DocumentSize::TooLarge) return out.finish();
+      if (size == DocumentSize::TooDeep) continue;
       read_object({doc, file.name, ""}, "", false, diags, out);
     }
   }

@@ -699,17 +699,25 @@ TEST_CASE("documents that are not objects, or lack a kind, are errors, not crash
   CHECK(r.diagnostics.find("snap.yaml:1:1: error: expected an object, found a list\n") == 0);
 }
 
-TEST_CASE("a list inside a list is an error, so a self-referencing alias cannot loop") {
+TEST_CASE("a list inside a list is an error, and a self-referencing alias is refused unread") {
   Parsed r = parse(R"(
+    {kind: List, items: [{kind: List, items: []}, {kind: PodList, items: []}]}
+  )");
+  CHECK(r.diagnostics ==
+        "snap.yaml:1:29: error: items[0].kind: a List cannot be an item of a list\n"
+        " 1 | {kind: List, items: [{kind: List, items: []}, {kind: PodList, items: []}]}\n"
+        "   |                             ^~~~\n"
+        "snap.yaml:1:54: error: items[1].kind: a PodList cannot be an item of a list\n"
+        " 1 | {kind: List, items: [{kind: List, items: []}, {kind: PodList, items: []}]}\n"
+        "   |                                                      ^~~~~~~\n");
+  r = parse(R"(
     &l {kind: List, items: [*l, {kind: PodList, items: []}]}
   )");
   CHECK(r.diagnostics ==
-        "snap.yaml:1:11: error: items[0].kind: a List cannot be an item of a list\n"
+        "snap.yaml:1:1: error: document nested more than 256 levels deep (or an alias inside "
+        "itself); it is not read\n"
         " 1 | &l {kind: List, items: [*l, {kind: PodList, items: []}]}\n"
-        "   |           ^~~~\n"
-        "snap.yaml:1:36: error: items[1].kind: a PodList cannot be an item of a list\n"
-        " 1 | &l {kind: List, items: [*l, {kind: PodList, items: []}]}\n"
-        "   |                                    ^~~~~~~\n");
+        "   | ^\n");
 }
 
 TEST_CASE("a stray comma at the top level is a syntax error, not an endless loop") {
@@ -1046,6 +1054,47 @@ TEST_CASE("the inventory apiVersion and kind are checked") {
         "snap.yaml:7:1: error: apiVersion: missing required field\n"
         " 7 | kind: Inventory\n"
         "   | ^\n");
+}
+
+// --- hostile input ----------------------------------------------------------------
+
+std::string repeated(const std::string& s, int n) {
+  std::string out = s;
+  for (int i = 1; i < n; ++i) out += ", " + s;
+  return out;
+}
+
+TEST_CASE("an alias bomb in a snapshot is refused once, before it is walked") {
+  // 300 pods x 300 containers x 300 ports: 27 million ports once expanded.
+  std::string bomb = "apiVersion: v1\nkind: List\nx:\n  pt: &pt {containerPort: 80}\n  ps: &ps [" +
+                     repeated("*pt", 300) + "]\n  c: &c {ports: *ps}\n  cs: &cs [" +
+                     repeated("*c", 300) +
+                     "]\n  p: &p {kind: Pod, metadata: {name: a}, spec: {containers: *cs}}\n"
+                     "items: [" +
+                     repeated("*p", 300) + "]\n";
+  Parsed r = parse_files(std::vector<InputFile>(5, InputFile{"bomb.yaml", bomb}));
+  CHECK(r.errors == 1);
+  CHECK(r.diagnostics.find("bomb.yaml:1:1: error: input too large once YAML aliases are expanded") == 0);
+  CHECK(r.cluster.pods.empty());
+}
+
+TEST_CASE("a document nested deeper than the limit is skipped, the next one read") {
+  std::string deep = "kind: List\nitems: " + std::string(300, '[') + std::string(300, ']') + "\n";
+  Parsed r = parse_files({{"deep.yaml", deep + "---\n{kind: Namespace, metadata: {name: x}}\n"}});
+  CHECK(r.errors == 1);
+  CHECK(r.diagnostics.find("deep.yaml:1:1: error: document nested more than 256 levels deep") == 0);
+  REQUIRE(r.cluster.namespaces.size() == 1);
+  CHECK(r.cluster.namespaces[0].name == "x");
+}
+
+TEST_CASE("documents past the limit of a run are refused before yaml-cpp builds them") {
+  // Each empty document costs yaml-cpp about 700 bytes: the limit is counted
+  // over every input of the run.
+  std::string half(kMaxDocuments / 2 * 4, '-');
+  for (size_t i = 3; i < half.size(); i += 4) half[i] = '\n';
+  Parsed r = parse_files({{"a.yaml", half}, {"b.yaml", half}, {"c.yaml", "---\n---\n"}});
+  CHECK(r.errors == 1);
+  CHECK(r.diagnostics.find("c.yaml:1:1: error: more than 1000000 YAML documents in one run") == 0);
 }
 
 // --- scale ----------------------------------------------------------------------

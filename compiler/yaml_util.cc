@@ -3,6 +3,7 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <set>
@@ -31,22 +32,30 @@ class DocumentStarts : public YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
-// yaml-cpp 0.7's LoadAll loops for ever, allocating, on a document that
-// starts with a token it cannot place ("," or "&a ," or "!!str ,"): the
-// parser reports an empty document without consuming the token, again and
-// again (jbeder/yaml-cpp#1040, fixed upstream by #1319). A first pass over
-// the events finds such a stream, where two documents start at the same
-// place, and returns that place.
-std::optional<YAML::Mark> stuck_at(const std::string& text) {
+// What a first pass over the events of a stream finds before yaml-cpp
+// builds its nodes: the documents are counted, and a stream on which yaml-cpp
+// 0.7's LoadAll would loop for ever, allocating, is found. That happens on a
+// document that starts with a token the parser cannot place ("," or "&a ," or
+// "!!str ,"): it reports an empty document without consuming the token,
+// again and again (jbeder/yaml-cpp#1040, fixed upstream by #1319), so two
+// documents start at the same place.
+struct Scan {
+  std::optional<YAML::Mark> stuck_at;
+  std::optional<YAML::Mark> too_many_at;  // the first document over the limit
+};
+
+Scan scan_documents(const std::string& text, size_t max_documents) {
   std::istringstream stream(text);
   YAML::Parser parser(stream);
   DocumentStarts starts;
   std::optional<int> last;
+  size_t count = 0;
   while (parser.HandleNextDocument(starts)) {
-    if (last && starts.start.pos == *last) return starts.start;
+    if (last && starts.start.pos == *last) return {starts.start, std::nullopt};
+    if (++count > max_documents) return {std::nullopt, starts.start};
     last = starts.start.pos;
   }
-  return std::nullopt;
+  return {};
 }
 
 SourceLoc loc_of_mark(const std::string& file, const YAML::Mark& mark) {
@@ -87,16 +96,31 @@ void report_syntax_error(const InputFile& in, const YAML::Mark& mark, std::strin
 
 }  // namespace
 
-std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags) {
+ReadBudget::ReadBudget(const std::vector<InputFile>& files) {
+  for (const auto& file : files) values += file.text.size();
+}
+
+std::vector<YAML::Node> load_documents(const InputFile& in, ReadBudget& budget,
+                                       Diagnostics& diags) {
   try {
-    if (auto mark = stuck_at(in.text)) {
+    Scan scan = scan_documents(in.text, budget.documents);
+    if (auto mark = scan.stuck_at) {
       std::string what = mark->pos >= 0 && size_t(mark->pos) < in.text.size()
                              ? std::string(" \"") + in.text[size_t(mark->pos)] + "\""
                              : std::string();
       report_syntax_error(in, *mark, "unexpected" + what, diags);
       return {};
     }
-    return YAML::LoadAll(in.text);
+    if (scan.too_many_at) {
+      diags.error(loc_of_mark(in.name, *scan.too_many_at), "",
+                  "more than " + std::to_string(kMaxDocuments) +
+                      " YAML documents in one run; this input is not read");
+      budget.documents = 0;
+      return {};
+    }
+    std::vector<YAML::Node> docs = YAML::LoadAll(in.text);
+    budget.documents -= std::min(budget.documents, docs.size());
+    return docs;
   } catch (const YAML::DeepRecursion& e) {  // its message says "bad file"
     report_syntax_error(in, e.mark, "nested too deeply", diags);
     return {};
@@ -106,20 +130,36 @@ std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags) 
   }
 }
 
-bool within_budget(const YAML::Node& node, size_t& budget, int max_depth) {
-  if (budget == 0 || max_depth < 0) return false;
+static DocumentSize measure(const YAML::Node& node, size_t& budget, int depth_left) {
+  if (depth_left < 0) return DocumentSize::TooDeep;
+  if (budget == 0) return DocumentSize::TooLarge;
   --budget;
+  DocumentSize size = DocumentSize::Ok;
   if (node.IsSequence()) {
-    for (const auto& child : node)
-      if (!within_budget(child, budget, max_depth - 1)) return false;
+    for (auto it = node.begin(); it != node.end() && size == DocumentSize::Ok; ++it)
+      size = measure(*it, budget, depth_left - 1);
   } else if (node.IsMap()) {
-    for (const auto& entry : node) {
-      if (!within_budget(entry.first, budget, max_depth - 1) ||
-          !within_budget(entry.second, budget, max_depth - 1))
-        return false;
+    for (auto it = node.begin(); it != node.end() && size == DocumentSize::Ok; ++it) {
+      size = measure(it->first, budget, depth_left - 1);
+      if (size == DocumentSize::Ok) size = measure(it->second, budget, depth_left - 1);
     }
   }
-  return true;
+  return size;
+}
+
+DocumentSize check_document_size(const YAML::Node& doc, const std::string& file,
+                                 ReadBudget& budget, Diagnostics& diags) {
+  DocumentSize size = measure(doc, budget.values, kMaxDepth);
+  if (size == DocumentSize::TooLarge)
+    diags.error(loc_of(doc, file), "",
+                "input too large once YAML aliases are expanded (a run may read " +
+                    std::to_string(kAliasAllowance) +
+                    " values more than it has bytes); reading stopped here");
+  else if (size == DocumentSize::TooDeep)
+    diags.error(loc_of(doc, file), "",
+                "document nested more than " + std::to_string(kMaxDepth) +
+                    " levels deep (or an alias inside itself); it is not read");
+  return size;
 }
 
 SourceLoc loc_of(const YAML::Node& node, const std::string& file) {

@@ -21,16 +21,42 @@ struct InputFile {
   std::string text;
 };
 
-// Every document of one input. A YAML or JSON syntax error becomes a
-// diagnostic and yields no documents for that input.
-std::vector<YAML::Node> load_documents(const InputFile& in, Diagnostics& diags);
+// The limits of one run, whatever its input: how deep a document may nest,
+// how many documents a run may have, and how many more values than bytes it
+// may read once YAML aliases are expanded. Aliases let a few kilobytes stand
+// for billions of values (an alias may even refer to a node that contains
+// it); input without aliases never has more values than bytes, and real
+// inputs nest a dozen levels. yaml-cpp itself refuses documents nested about
+// a thousand levels deep, and keeps about 700 bytes per document, even an
+// empty one. docs/robustness.md has the measurements.
+constexpr size_t kAliasAllowance = 2'000'000;
+constexpr int kMaxDepth = 256;
+constexpr size_t kMaxDocuments = 1'000'000;
 
-// Counts the nodes of `node`, every alias expanded where it is used, against
-// `budget`, which it lowers; false when the budget runs out or the nesting
-// goes deeper than `max_depth`. Aliases let a few kilobytes of YAML stand for
-// billions of values (an alias may even refer to a node that contains it):
-// readers check this before walking a document.
-bool within_budget(const YAML::Node& node, size_t& budget, int max_depth = 256);
+// What a run may still read: values (every alias expanded) and documents.
+// One budget serves every input of one reader.
+struct ReadBudget {
+  size_t values = kAliasAllowance;  // plus the size of the inputs
+  size_t documents = kMaxDocuments;
+
+  explicit ReadBudget(const std::vector<InputFile>& files);
+};
+
+// Every document of one input. A YAML or JSON syntax error, or more documents
+// than the budget has left, becomes a diagnostic and yields no documents for
+// that input.
+std::vector<YAML::Node> load_documents(const InputFile& in, ReadBudget& budget,
+                                       Diagnostics& diags);
+
+enum class DocumentSize { Ok, TooLarge, TooDeep };
+
+// Counts the values of a document, every alias expanded where it is used,
+// against the budget, which it lowers, and reports a document that runs the
+// budget out (TooLarge: the run should stop reading) or nests deeper than
+// kMaxDepth (TooDeep: the document should be skipped). Readers call it before
+// walking a document.
+DocumentSize check_document_size(const YAML::Node& doc, const std::string& file,
+                                 ReadBudget& budget, Diagnostics& diags);
 
 // The location of a node (its first character), with a caret as long as a
 // scalar's text.

@@ -76,6 +76,36 @@ check "  and names it" grep -q 'netpolc-no-such-ns' "$tmp/err"
 "$NETPOLC" verify -s $lab -p $np11 --external 192.0.2.1:99999 >/dev/null 2>"$tmp/err"; rc=$?
 check "verify --external with a bad port exits 2" test $rc = 2
 check "  and says why" grep -q "bad port '99999'" "$tmp/err"
+# Nothing half-done: an output that cannot be written is reported and leaves
+# no file behind; SIGTERM at any moment leaves the old output or the whole
+# new one, and never a temporary file.
+"$NETPOLC" compile -s $lab -p $np11 -o "$tmp/no-such-dir/a.nft" 2>"$tmp/err"; rc=$?
+check "an output in a missing directory exits 1" test $rc = 1
+check "an output in a missing directory is reported" grep -q 'cannot write output file' "$tmp/err"
+mkdir -p "$tmp/outdir/a.nft/x"
+"$NETPOLC" compile -s $lab -p $np11 -o "$tmp/outdir/a.nft" 2>/dev/null; rc=$?
+check "an output that is a directory exits 1 and leaves no temporary file" \
+  test $rc = 1 -a "$(ls "$tmp/outdir")" = a.nft
+awk 'BEGIN { print "apiVersion: netpolc/v1\nkind: Inventory\nnamespaces: {default: {}}\npods:"
+  for (i = 0; i < 20000; i++)
+    printf "  default/p%d: {labels: {app: foo}, ips: [10.%d.%d.%d]}\n", i, 1 + int(i / 65536), int(i / 256) % 256, i % 256 }' \
+  >"$tmp/big.yaml"
+"$NETPOLC" compile -s "$tmp/big.yaml" -p $np11 -o "$tmp/big.nft"
+mkdir -p "$tmp/kill"
+bad=0
+for delay in 0 0.02 0.05 0.1 0.15 0.2 0.25 0.3 0.4 0.5 0.7 1; do
+  echo old >"$tmp/kill/out.nft"
+  "$NETPOLC" compile -s "$tmp/big.yaml" -p $np11 -o "$tmp/kill/out.nft" &
+  sleep $delay
+  kill -TERM $! 2>/dev/null
+  wait $! 2>/dev/null
+  if [ "$(ls "$tmp/kill")" != out.nft ]; then bad=$((bad + 1)); echo "left: $(ls "$tmp/kill")"; fi
+  if ! cmp -s "$tmp/kill/out.nft" "$tmp/big.nft" && [ "$(cat "$tmp/kill/out.nft")" != old ]; then
+    bad=$((bad + 1)); echo "partial output after SIGTERM at ${delay}s"
+  fi
+  rm -f "$tmp"/kill/*
+done
+check "SIGTERM at 12 moments of a compile leaves the old or the whole new output, nothing else" test $bad = 0
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
