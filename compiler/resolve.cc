@@ -16,25 +16,44 @@ std::string RuleOrigin::label() const {
 
 AddrSet cluster_dns_servers(const Cluster& cluster) {
   AddrSet s;
+  auto add = [&](const IpAddr& ip) { s.of(ip.family).push_back({ip.value, ip.value}); };
   if (!cluster.dns_servers.empty()) {
-    for (const auto& ip : cluster.dns_servers) s = set_union(s, AddrSet::of_ip(ip));
-    return s;
+    for (const auto& ip : cluster.dns_servers) add(ip);
+  } else {
+    for (const auto& p : cluster.pods) {
+      auto it = p.labels.find("k8s-app");
+      if (p.ns == "kube-system" && it != p.labels.end() && it->second == "kube-dns" && p.enforced())
+        for (const auto& ip : p.ips) add(ip);
+    }
   }
-  for (const auto& p : cluster.pods) {
-    auto it = p.labels.find("k8s-app");
-    if (p.ns == "kube-system" && it != p.labels.end() && it->second == "kube-dns" && p.enforced())
-      for (const auto& ip : p.ips) s = set_union(s, AddrSet::of_ip(ip));
-  }
+  normalize(s);  // once: a union per address would cost their number squared
   return s;
 }
 
 namespace {
+
+// The work of one resolve, against ResolveOptions::max_steps: the pods and
+// namespaces the index's selections examined, and the steps counted here.
+struct Steps {
+  const PodIndex& index;
+  size_t max;
+  size_t taken = 0;
+
+  bool over() const { return index.examined() + taken > max; }
+};
 
 void report_too_large(const SourceLoc& loc, size_t max_steps, Diagnostics& diags) {
   diags.error(loc, "",
               "too large to resolve: more than " + std::to_string(max_steps) +
                   " steps (a step per pod a selector examines, per pod a policy isolates, "
                   "per rule of each pod's chain); narrow the selectors or split the cluster");
+}
+
+// Appends the ranges of `b` to `a`, to be normalized once after the last:
+// a union per set would cost the number of sets squared.
+void append(AddrSet& a, const AddrSet& b) {
+  a.v4.insert(a.v4.end(), b.v4.begin(), b.v4.end());
+  a.v6.insert(a.v6.end(), b.v6.begin(), b.v6.end());
 }
 
 // Container ports by (name, protocol): where egress named ports can go.
@@ -54,7 +73,8 @@ NamedPortIndex index_named_ports(const Cluster& cluster) {
 AddrSet peer_addresses(const PodIndex& index, const Policy& policy, const Peer& peer) {
   if (peer.ip_block) {
     AddrSet except;
-    for (const auto& c : peer.ip_block->except) except = set_union(except, AddrSet::of_cidr(c));
+    for (const auto& c : peer.ip_block->except) append(except, AddrSet::of_cidr(c));
+    normalize(except);
     return set_subtract(AddrSet::of_cidr(peer.ip_block->cidr), except);
   }
   AddrSet s;
@@ -64,20 +84,29 @@ AddrSet peer_addresses(const PodIndex& index, const Policy& policy, const Peer& 
   return s;
 }
 
+// A rule, resolved; stops early (the caller reports it) when it runs out of
+// steps.
 CompiledRule compile_rule(const PodIndex& index, const NamedPortIndex& named, const Policy& policy,
-                          Direction d, size_t r) {
+                          Direction d, size_t r, Steps& steps) {
   const Rule& rule = policy.rules(d)[r];
   CompiledRule out;
   out.origin = RuleOrigin{policy.ns, policy.name, d, r, rule.loc};
   out.any_peer = rule.peers.empty();
-  for (const auto& peer : rule.peers) out.peers = set_union(out.peers, peer_addresses(index, policy, peer));
+  for (const auto& peer : rule.peers) {
+    append(out.peers, peer_addresses(index, policy, peer));
+    if (steps.over()) return out;
+  }
+  normalize(out.peers);
   out.any_port = rule.ports.empty();
+  std::set<std::pair<std::string, Protocol>> resolved;  // a named port listed twice adds nothing
   for (const auto& spec : rule.ports) {
     if (!spec.name.empty()) {
       out.has_named_ports = true;
       if (d != Direction::Egress) continue;  // resolved per destination pod, in its chain
       auto it = named.find({spec.name, spec.protocol});
-      if (it == named.end()) continue;
+      if (it == named.end() || !resolved.insert(it->first).second) continue;
+      steps.taken += it->second.size();
+      if (steps.over()) return out;
       for (auto [pod, port] : it->second)
         for (const auto& ip : index.cluster().pods[pod].ips)
           if (out.any_peer || out.peers.contains(ip)) out.named_targets.push_back({ip, spec.protocol, port});
@@ -144,9 +173,9 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
   isolating[1].resize(cluster.pods.size());
   // Per policy and direction, the index of its first compiled rule.
   std::vector<size_t> first_rule[2];
-  size_t steps = 0;  // besides the selections', counted by the index
+  Steps steps{index, options.max_steps};
   auto out_of_steps = [&](const SourceLoc& loc) {
-    if (index.examined() + steps <= options.max_steps) return false;
+    if (!steps.over()) return false;
     report_too_large(loc, options.max_steps, diags);
     return true;
   };
@@ -169,12 +198,11 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
       first_rule[di].push_back(prog.rules.size());
       if (!pol.isolates(d)) continue;
       for (size_t r = 0; r < pol.rules(d).size(); ++r) {
-        prog.rules.push_back(compile_rule(index, named, pol, d, r));
-        steps += prog.rules.back().named_targets.size();
+        prog.rules.push_back(compile_rule(index, named, pol, d, r, steps));
         if (out_of_steps(pol.rules(d)[r].loc)) return Program{};
       }
       for (size_t pod : targets) isolating[di][pod].push_back(i);
-      steps += targets.size();
+      steps.taken += targets.size();
       if (out_of_steps(pol.loc)) return Program{};
     }
   }
@@ -194,11 +222,15 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
         key.isolated_by.push_back(pol.ns + "/" + pol.name);
         for (size_t r = 0; r < pol.rules(d).size(); ++r) {
           ChainRule cr{first_rule[di][i] + r, {}};
-          if (d == Direction::Ingress) cr.named_ports = named_ports_on(p, pol.rules(d)[r]);
+          if (d == Direction::Ingress && prog.rules[cr.rule].has_named_ports) {
+            steps.taken += pol.rules(d)[r].ports.size() * p.ports.size();  // named_ports_on
+            if (out_of_steps(p.loc)) return Program{};
+            cr.named_ports = named_ports_on(p, pol.rules(d)[r]);
+          }
           key.rules.push_back(std::move(cr));
         }
       }
-      steps += key.isolated_by.size() + key.rules.size();
+      steps.taken += key.isolated_by.size() + key.rules.size();
       if (out_of_steps(p.loc)) return Program{};
       groups[std::move(key)].push_back(pod);
     }

@@ -100,6 +100,17 @@ awk 'BEGIN { for (i = 0; i < 6000; i++)
   >"$tmp/policies.yaml"
 run "6000 policies x 50000 pods" 90 1536 1 "too large to resolve: more than 200000000 steps" -- -s "$tmp/pods.yaml" -p "$tmp/policies.yaml"
 
+# One rule with 100000 ipBlock peers, an ipBlock with 100000 excepts and
+# 100000 named ports: each merged once, not once per entry (which took
+# minutes).
+awk 'BEGIN { print "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: wide}\nspec:\n  egress:\n  - to:"
+  for (i = 0; i < 100000; i++) printf "    - ipBlock: {cidr: 10.%d.%d.%d/32}\n", int(i / 32768), int(i / 128) % 256, 2 * (i % 128)
+  print "  - to:\n    - ipBlock:\n        cidr: 11.0.0.0/8\n        except:"
+  for (i = 0; i < 100000; i++) printf "        - 11.%d.%d.%d/32\n", int(i / 32768), int(i / 128) % 256, 2 * (i % 128)
+  print "  - ports:"
+  for (i = 0; i < 100000; i++) print "    - port: http" }' >"$tmp/wide.yaml"
+run "100000 peers, excepts and named ports" 60 1024 0 "" -- -s $lab -p "$tmp/wide.yaml" -o "$tmp/wide.nft"
+
 # A large valid cluster as kubectl prints it: 10000 pods (about 7 MB).
 awk 'BEGIN {
   print "apiVersion: v1\nkind: List\nitems:"
