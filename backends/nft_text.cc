@@ -116,6 +116,8 @@ class Emitter {
   const NftOptions& opt_;
   std::map<std::string, SetDef> sets_;                           // by name
   std::map<std::pair<Family, std::vector<IpRange>>, std::string> set_by_content_;
+  std::map<std::pair<size_t, Family>, std::string> rule_sets_;        // peer_set, by rule
+  std::map<std::pair<size_t, Family>, std::string> rule_named_sets_;  // named_set, by rule
   std::string body_;  // chains, written after sets and maps
 };
 
@@ -132,16 +134,24 @@ std::string Emitter::address_set(const std::string& name, Family f, const std::v
 }
 
 std::string Emitter::peer_set(size_t rule, Family f) {
+  // Once per rule: chains that share a rule share its set, and comparing the
+  // set's content again for each of thousands of chains would cost their
+  // number times its size.
+  auto [cached, fresh] = rule_sets_.try_emplace({rule, f});
+  if (!fresh) return cached->second;
   const CompiledRule& r = prog_.rules[rule];
   const auto& ranges = r.peers.of(f);
   if (ranges.empty()) return {};
   const RuleOrigin& o = r.origin;
-  return address_set("peer/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
-                         std::to_string(o.index) + "/" + family_suffix(f),
-                     f, ranges);
+  return cached->second = address_set("peer/" + o.ns + "/" + o.policy + "/" +
+                                          direction_name(o.direction) + "-" +
+                                          std::to_string(o.index) + "/" + family_suffix(f),
+                                      f, ranges);
 }
 
 std::string Emitter::named_set(size_t rule, Family f) {
+  auto [cached, fresh] = rule_named_sets_.try_emplace({rule, f});
+  if (!fresh) return cached->second;
   const CompiledRule& r = prog_.rules[rule];
   std::vector<std::string> elements;
   for (const auto& t : r.named_targets)
@@ -155,7 +165,7 @@ std::string Emitter::named_set(size_t rule, Family f) {
   s.name = name;
   s.type = std::string(addr_type(f)) + " . inet_proto . inet_service";
   s.elements = std::move(elements);
-  return name;
+  return cached->second = name;
 }
 
 void Emitter::emit_rule(const PodChain& c, const ChainRule& cr) {

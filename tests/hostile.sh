@@ -111,6 +111,17 @@ awk 'BEGIN { print "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetad
   for (i = 0; i < 100000; i++) print "    - port: http" }' >"$tmp/wide.yaml"
 run "100000 peers, excepts and named ports" 60 1024 0 "" -- -s $lab -p "$tmp/wide.yaml" -o "$tmp/wide.nft"
 
+# 20000 chains (each pod's named port is another number) sharing one rule
+# whose peers are 50000 ranges: the set is looked up once, not per chain.
+awk 'BEGIN { print "apiVersion: netpolc/v1\nkind: Inventory\nnamespaces: {default: {}}\npods:"
+  for (i = 0; i < 20000; i++)
+    printf "  default/p%d: {ips: [10.%d.%d.%d], ports: [\"http=%d/TCP\"]}\n", i, 1 + int(i / 65536), int(i / 256) % 256, i % 256, i + 1 }' \
+  >"$tmp/chains.yaml"
+awk 'BEGIN { print "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: wide}\nspec:\n  ingress:\n  - ports: [{port: http}]\n    from:"
+  for (i = 0; i < 50000; i++) printf "    - ipBlock: {cidr: 12.%d.%d.%d/32}\n", int(i / 32768), int(i / 128) % 256, 2 * (i % 128) }' \
+  >"$tmp/chains-policy.yaml"
+run "20000 chains sharing a 50000-range rule" 60 1024 0 "" -- -s "$tmp/chains.yaml" -p "$tmp/chains-policy.yaml" -o "$tmp/chains.nft"
+
 # A large valid cluster as kubectl prints it: 10000 pods (about 7 MB).
 awk 'BEGIN {
   print "apiVersion: v1\nkind: List\nitems:"
