@@ -122,6 +122,18 @@ awk 'BEGIN { print "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetad
   >"$tmp/chains-policy.yaml"
 run "20000 chains sharing a 50000-range rule" 60 1024 0 "" -- -s "$tmp/chains.yaml" -p "$tmp/chains-policy.yaml" -o "$tmp/chains.nft"
 
+# 100000 labels in a selector and in an inventory namespace, all invalid in
+# the latter: each entry checked where it was read (looked up again, they
+# took minutes).
+{
+  printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: labels}\n'
+  printf 'spec:\n  podSelector:\n    matchLabels:\n'
+  awk 'BEGIN { for (i = 0; i < 100000; i++) printf "      k%d: v\n", i }'
+} >"$tmp/labels.yaml"
+{ echo "$inv_header"; echo "namespaces:"; echo "  x:"; awk 'BEGIN { for (i = 0; i < 100000; i++) printf "    -k%d: v\n", i }'; } \
+  >"$tmp/bad-labels.yaml"
+run "100000 labels" 30 1024 1 'invalid label key "-k99999"' -- -s "$tmp/bad-labels.yaml" -p "$tmp/labels.yaml"
+
 # A large valid cluster as kubectl prints it: 10000 pods (about 7 MB).
 awk 'BEGIN {
   print "apiVersion: v1\nkind: List\nitems:"
