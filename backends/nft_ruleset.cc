@@ -60,6 +60,9 @@ class Builder {
   const NftOptions& opt_;
   std::map<std::string, NamedSet> sets_;  // by name
   std::map<std::pair<Family, std::vector<IpRange>>, std::string> set_by_content_;
+  // Names by peer set and by rule: chains share rules, and building a set
+  // again for each of thousands of chains would cost their number times its size.
+  std::map<std::pair<size_t, Family>, std::string> peer_set_names_, named_set_names_;
 };
 
 std::string Builder::address_set(const std::string& name, Family f, const std::vector<IpRange>& ranges) {
@@ -75,16 +78,20 @@ std::string Builder::address_set(const std::string& name, Family f, const std::v
 }
 
 std::string Builder::peer_set(size_t set, Family f) {
+  auto [cached, fresh] = peer_set_names_.try_emplace({set, f});
+  if (!fresh) return cached->second;
   const PeerSet& p = prog_.peer_sets[set];
   const auto& ranges = p.addresses.of(f);
   if (ranges.empty()) return {};
   const RuleOrigin& o = p.first_use;
-  return address_set("peer/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
+  return cached->second = address_set("peer/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
                          std::to_string(o.index) + "-" + std::to_string(p.peer_index) + "/" + family_suffix(f),
                      f, ranges);
 }
 
 std::string Builder::named_set(size_t rule, Family f) {
+  auto [cached, fresh] = named_set_names_.try_emplace({rule, f});
+  if (!fresh) return cached->second;
   const CompiledRule& r = prog_.rules[rule];
   std::vector<AddrPort> elements;
   for (const auto& t : r.named_targets)
@@ -98,7 +105,7 @@ std::string Builder::named_set(size_t rule, Family f) {
   s.family = f;
   s.interval = false;
   s.addr_ports = std::move(elements);
-  return name;
+  return cached->second = name;
 }
 
 void Builder::add_rules(const PodChain& c, const ChainRule& cr, Chain& out) {

@@ -59,27 +59,26 @@ std::optional<std::string> read_required_string(const YamlAt& at, Diagnostics& d
 // qualified name, each value a label value.
 Labels read_labels(const YamlAt& at, Diagnostics& diags) {
   Labels out;
-  auto pairs = read_api_string_map(at, diags);
-  if (!pairs) return out;
-  for (const auto& [key, value] : *pairs) {
-    YamlAt v = at.field(key);
-    if (auto why = check_label_key(key))
-      diags.error(key_loc(at, key), v.path, "invalid label key " + quoted(key) + ": " + *why);
-    if (auto why = check_label_value(value))
-      diags.error(v.loc(), v.path, "invalid label value " + quoted(value) + ": " + *why);
-    out[key] = value;
+  auto entries = read_api_string_map(at, diags);
+  if (!entries) return out;
+  for (const auto& e : *entries) {
+    if (auto why = check_label_key(e.key))
+      diags.error(e.key_loc, e.value_at.path, "invalid label key " + quoted(e.key) + ": " + *why);
+    if (auto why = check_label_value(e.value))
+      diags.error(e.value_at.loc(), e.value_at.path,
+                  "invalid label value " + quoted(e.value) + ": " + *why);
+    out[e.key] = e.value;
   }
   return out;
 }
 
 // metadata.annotations: keys are qualified names, values any string.
 void read_annotations(const YamlAt& at, Diagnostics& diags) {
-  auto pairs = read_api_string_map(at, diags);
-  if (!pairs) return;
-  for (const auto& [key, value] : *pairs) {
-    if (auto why = check_label_key(key))
-      diags.error(key_loc(at, key), at.field(key).path,
-                  "invalid annotation key " + quoted(key) + ": " + *why);
+  auto entries = read_api_string_map(at, diags);
+  if (!entries) return;
+  for (const auto& e : *entries) {
+    if (auto why = check_label_key(e.key))
+      diags.error(e.key_loc, e.value_at.path, "invalid annotation key " + quoted(e.key) + ": " + *why);
   }
 }
 

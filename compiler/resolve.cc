@@ -21,25 +21,44 @@ std::string RuleOrigin::peer_label(size_t peer) const {
 
 AddrSet cluster_dns_servers(const Cluster& cluster) {
   AddrSet s;
+  auto add = [&](const IpAddr& ip) { s.of(ip.family).push_back({ip.value, ip.value}); };
   if (!cluster.dns_servers.empty()) {
-    for (const auto& ip : cluster.dns_servers) s = set_union(s, AddrSet::of_ip(ip));
-    return s;
+    for (const auto& ip : cluster.dns_servers) add(ip);
+  } else {
+    for (const auto& p : cluster.pods) {
+      auto it = p.labels.find("k8s-app");
+      if (p.ns == "kube-system" && it != p.labels.end() && it->second == "kube-dns" && p.enforced())
+        for (const auto& ip : p.ips) add(ip);
+    }
   }
-  for (const auto& p : cluster.pods) {
-    auto it = p.labels.find("k8s-app");
-    if (p.ns == "kube-system" && it != p.labels.end() && it->second == "kube-dns" && p.enforced())
-      for (const auto& ip : p.ips) s = set_union(s, AddrSet::of_ip(ip));
-  }
+  normalize(s);  // once: a union per address would cost their number squared
   return s;
 }
 
 namespace {
+
+// The work of one resolve, against ResolveOptions::max_steps: the pods and
+// namespaces the index's selections examined, and the steps counted here.
+struct Steps {
+  const PodIndex& index;
+  size_t max;
+  size_t taken = 0;
+
+  bool over() const { return index.examined() + taken > max; }
+};
 
 void report_too_large(const SourceLoc& loc, size_t max_steps, Diagnostics& diags) {
   diags.error(loc, "",
               "too large to resolve: more than " + std::to_string(max_steps) +
                   " steps (a step per pod a selector examines, per pod a policy isolates, "
                   "per rule of each pod's chain); narrow the selectors or split the cluster");
+}
+
+// Appends the ranges of `b` to `a`, to be normalized once after the last:
+// a union per set would cost the number of sets squared.
+void append(AddrSet& a, const AddrSet& b) {
+  a.v4.insert(a.v4.end(), b.v4.begin(), b.v4.end());
+  a.v6.insert(a.v6.end(), b.v6.begin(), b.v6.end());
 }
 
 // Container ports by (name, protocol): where egress named ports can go.
@@ -87,7 +106,8 @@ class PeerResolver {
     std::vector<size_t> pods;
     if (peer.ip_block) {
       AddrSet except;
-      for (const auto& c : peer.ip_block->except) except = set_union(except, AddrSet::of_cidr(c));
+      for (const auto& c : peer.ip_block->except) append(except, AddrSet::of_cidr(c));
+      normalize(except);
       addrs = set_subtract(AddrSet::of_cidr(peer.ip_block->cidr), except);
     } else {
       pods = index_.select_peer_pods(policy.ns, peer);
@@ -131,12 +151,11 @@ class PeerResolver {
 };
 
 // Egress named ports, resolved on the destination pods the peers stand for.
-std::vector<AddrPort> egress_named_targets(const CompiledRule& rule, const PortSpec& spec,
-                                           const PeerResolver& peers, const NamedPortIndex& named,
+// `declared` lists the pods that declare the port, with its number there.
+std::vector<AddrPort> egress_named_targets(const CompiledRule& rule, const PortSpec& spec, const PeerResolver& peers,
+                                           const std::vector<std::pair<size_t, uint16_t>>& declared,
                                            const Program& prog, const Cluster& cluster) {
   std::vector<AddrPort> out;
-  auto it = named.find({spec.name, spec.protocol});
-  if (it == named.end()) return out;
   auto add = [&](size_t pod, uint16_t port) {
     for (const auto& ip : cluster.pods[pod].ips) out.push_back({ip, spec.protocol, port});
   };
@@ -146,7 +165,7 @@ std::vector<AddrPort> egress_named_targets(const CompiledRule& rule, const PortS
     return std::nullopt;
   };
   if (rule.any_peer) {
-    for (auto [pod, port] : it->second) add(pod, port);
+    for (auto [pod, port] : declared) add(pod, port);
     return out;
   }
   for (size_t set : rule.peer_sets) {
@@ -156,30 +175,37 @@ std::vector<AddrPort> egress_named_targets(const CompiledRule& rule, const PortS
       continue;
     }
     const AddrSet& addrs = prog.peer_sets[set].addresses;
-    for (auto [pod, port] : it->second)
+    for (auto [pod, port] : declared)
       for (const auto& ip : cluster.pods[pod].ips)
         if (addrs.contains(ip)) out.push_back({ip, spec.protocol, port});
   }
   return out;
 }
 
+// A rule, resolved; stops early (the caller reports it) when it runs out of
+// steps.
 CompiledRule compile_rule(PeerResolver& peers, const NamedPortIndex& named, const Program& prog,
-                          const Cluster& cluster, const Policy& policy, Direction d, size_t r) {
+                          const Cluster& cluster, const Policy& policy, Direction d, size_t r, Steps& steps) {
   const Rule& rule = policy.rules(d)[r];
   CompiledRule out;
   out.origin = RuleOrigin{policy.ns, policy.name, d, r, rule.loc};
   out.any_peer = rule.peers.empty();
-  for (size_t i = 0; i < rule.peers.size(); ++i)
+  for (size_t i = 0; i < rule.peers.size(); ++i) {
     out.peer_sets.push_back(peers.resolve(policy, rule.peers[i], out.origin, i));
+    if (steps.over()) return out;
+  }
   out.any_port = rule.ports.empty();
+  std::set<std::pair<std::string, Protocol>> resolved;  // a named port listed twice adds nothing
   for (const auto& spec : rule.ports) {
     if (!spec.name.empty()) {
       out.has_named_ports = true;
-      // Ingress named ports are resolved per destination pod, in its chain.
-      if (d == Direction::Egress) {
-        auto t = egress_named_targets(out, spec, peers, named, prog, cluster);
-        out.named_targets.insert(out.named_targets.end(), t.begin(), t.end());
-      }
+      if (d != Direction::Egress) continue;  // resolved per destination pod, in its chain
+      auto it = named.find({spec.name, spec.protocol});
+      if (it == named.end() || !resolved.insert(it->first).second) continue;
+      steps.taken += it->second.size();
+      if (steps.over()) return out;
+      auto t = egress_named_targets(out, spec, peers, it->second, prog, cluster);
+      out.named_targets.insert(out.named_targets.end(), t.begin(), t.end());
       continue;
     }
     uint16_t lo = spec.port ? uint16_t(*spec.port) : 0;
@@ -244,9 +270,9 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
   isolating[1].resize(cluster.pods.size());
   // Per policy and direction, the index of its first compiled rule.
   std::vector<size_t> first_rule[2];
-  size_t steps = 0;  // besides the selections', counted by the index
+  Steps steps{index, options.max_steps};
   auto out_of_steps = [&](const SourceLoc& loc) {
-    if (index.examined() + steps <= options.max_steps) return false;
+    if (!steps.over()) return false;
     report_too_large(loc, options.max_steps, diags);
     return true;
   };
@@ -269,12 +295,11 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
       first_rule[di].push_back(prog.rules.size());
       if (!pol.isolates(d)) continue;
       for (size_t r = 0; r < pol.rules(d).size(); ++r) {
-        prog.rules.push_back(compile_rule(peers, named, prog, cluster, pol, d, r));
-        steps += prog.rules.back().named_targets.size();
+        prog.rules.push_back(compile_rule(peers, named, prog, cluster, pol, d, r, steps));
         if (out_of_steps(pol.rules(d)[r].loc)) return Program{};
       }
       for (size_t pod : targets) isolating[di][pod].push_back(i);
-      steps += targets.size();
+      steps.taken += targets.size();
       if (out_of_steps(pol.loc)) return Program{};
     }
   }
@@ -294,11 +319,15 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
         key.isolated_by.push_back(pol.ns + "/" + pol.name);
         for (size_t r = 0; r < pol.rules(d).size(); ++r) {
           ChainRule cr{first_rule[di][i] + r, {}};
-          if (d == Direction::Ingress) cr.named_ports = named_ports_on(p, pol.rules(d)[r]);
+          if (d == Direction::Ingress && prog.rules[cr.rule].has_named_ports) {
+            steps.taken += pol.rules(d)[r].ports.size() * p.ports.size();  // named_ports_on
+            if (out_of_steps(p.loc)) return Program{};
+            cr.named_ports = named_ports_on(p, pol.rules(d)[r]);
+          }
           key.rules.push_back(std::move(cr));
         }
       }
-      steps += key.isolated_by.size() + key.rules.size();
+      steps.taken += key.isolated_by.size() + key.rules.size();
       if (out_of_steps(p.loc)) return Program{};
       groups[std::move(key)].push_back(pod);
     }

@@ -338,9 +338,11 @@ struct ObjectMeta {
 };
 
 std::optional<Labels> read_labels(const YamlAt& at, Diagnostics& diags) {
-  auto pairs = read_string_map(at, diags);
-  if (!pairs) return std::nullopt;
-  return Labels(pairs->begin(), pairs->end());
+  auto entries = read_string_map(at, diags);
+  if (!entries) return std::nullopt;
+  Labels out;
+  for (const auto& e : *entries) out.emplace(e.key, e.value);
+  return out;
 }
 
 // What is wrong with a name (labels.h), or nullopt.
@@ -538,18 +540,19 @@ std::vector<Entry> map_entries(const YamlAt& at, Diagnostics& diags) {
 
 // Labels of a namespace or pod, with their syntax checked.
 std::optional<Labels> read_inventory_labels(const YamlAt& at, Diagnostics& diags) {
-  auto labels = read_labels(at, diags);
-  if (!labels) return std::nullopt;
+  auto entries = read_string_map(at, diags);
+  if (!entries) return std::nullopt;
   bool ok = true;
-  for (const auto& [key, value] : *labels) {
-    if (!is_label_key(key)) {
-      diags.error(key_loc(at, key), at.field(key).path, "invalid label key " + quoted(key));
+  Labels labels;
+  for (const auto& e : *entries) {
+    if (!is_label_key(e.key)) {
+      diags.error(e.key_loc, e.value_at.path, "invalid label key " + quoted(e.key));
       ok = false;
-    } else if (!is_label_value(value)) {
-      YamlAt v = at.field(key);
-      diags.error(v.loc(), v.path, "invalid label value " + quoted(value));
+    } else if (!is_label_value(e.value)) {
+      diags.error(e.value_at.loc(), e.value_at.path, "invalid label value " + quoted(e.value));
       ok = false;
     }
+    labels.emplace(e.key, e.value);
   }
   if (!ok) return std::nullopt;
   return labels;

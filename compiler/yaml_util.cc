@@ -350,9 +350,9 @@ std::optional<bool> read_bool(const YamlAt& at, Diagnostics& diags) {
 
 using StringReader = std::optional<std::string> (*)(const YamlAt&, Diagnostics&);
 
-static std::optional<std::vector<std::pair<std::string, std::string>>> read_map_of(
-    const YamlAt& at, Diagnostics& diags, StringReader read_value) {
-  std::vector<std::pair<std::string, std::string>> out;
+static std::optional<std::vector<StringEntry>> read_map_of(const YamlAt& at, Diagnostics& diags,
+                                                           StringReader read_value) {
+  std::vector<StringEntry> out;
   if (at.node.IsNull()) return out;
   if (!at.node.IsMap()) {
     diags.error(at.loc(), at.path, std::string("expected an object, found ") + node_kind_name(at.node));
@@ -378,19 +378,17 @@ static std::optional<std::vector<std::pair<std::string, std::string>>> read_map_
       ok = false;
       continue;
     }
-    out.emplace_back(key, *s);
+    out.push_back({key, *s, loc_of(it->first, at.file), v});
   }
   if (!ok) return std::nullopt;
   return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
-    const YamlAt& at, Diagnostics& diags) {
+std::optional<std::vector<StringEntry>> read_string_map(const YamlAt& at, Diagnostics& diags) {
   return read_map_of(at, diags, read_string);
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> read_api_string_map(
-    const YamlAt& at, Diagnostics& diags) {
+std::optional<std::vector<StringEntry>> read_api_string_map(const YamlAt& at, Diagnostics& diags) {
   return read_map_of(at, diags, read_api_string);
 }
 

@@ -99,12 +99,19 @@ std::optional<std::string> read_string(const YamlAt& at, Diagnostics& diags);
 std::optional<std::string> read_api_string(const YamlAt& at, Diagnostics& diags);
 std::optional<int64_t> read_int(const YamlAt& at, Diagnostics& diags);
 std::optional<bool> read_bool(const YamlAt& at, Diagnostics& diags);
-// A map of string to string (labels, matchLabels).
-std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
-    const YamlAt& at, Diagnostics& diags);
+// An entry of a map of strings: its key and value, and where each is, so
+// that checking an entry never looks it up again (which costs the size of
+// the map: a map of 50,000 labels took minutes).
+struct StringEntry {
+  std::string key;
+  std::string value;
+  SourceLoc key_loc;
+  YamlAt value_at;
+};
+// A map of string to string (labels, matchLabels), in source order.
+std::optional<std::vector<StringEntry>> read_string_map(const YamlAt& at, Diagnostics& diags);
 // The same, with values read by read_api_string.
-std::optional<std::vector<std::pair<std::string, std::string>>> read_api_string_map(
-    const YamlAt& at, Diagnostics& diags);
+std::optional<std::vector<StringEntry>> read_api_string_map(const YamlAt& at, Diagnostics& diags);
 
 // What YAML 1.1 (the YAML of kubectl) makes of a plain scalar that is not a
 // string: "a number", "a boolean" or "null"; nullptr for a string.

@@ -45,7 +45,7 @@ void check_program(const Program& prog, const Cluster& cluster) {
   fuzz::check_normalized(prog.pod_addresses);
   fuzz::check_normalized(prog.dns_servers);
   for (const CompiledRule& r : prog.rules) {
-    fuzz::check_normalized(r.peers);
+    for (size_t s : r.peer_sets) FUZZ_CHECK(s < prog.peer_sets.size());
     fuzz::check_merged(r.ports);
     FUZZ_CHECK(std::is_sorted(r.named_targets.begin(), r.named_targets.end()));
     FUZZ_CHECK(std::adjacent_find(r.named_targets.begin(), r.named_targets.end()) == r.named_targets.end());
@@ -109,8 +109,9 @@ void check_against_evaluator(const Program& prog, const Cluster& cluster, const 
   std::set<uint16_t> ports = {80};
   for (size_t i = 0; i < prog.rules.size() && i < 6; ++i) {
     const CompiledRule& r = prog.rules[i];
+    const AddrSet peers = rule_peers(prog, r);
     for (Family f : {Family::V4, Family::V6})
-      if (!r.peers.of(f).empty()) addrs.push_back({f, r.peers.of(f).front().lo});
+      if (!peers.of(f).empty()) addrs.push_back({f, peers.of(f).front().lo});
     for (const PortRange& p : r.ports) ports.insert({p.lo, p.hi});
     for (const AddrPort& t : r.named_targets) ports.insert(t.port);
   }

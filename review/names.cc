@@ -85,7 +85,7 @@ std::string group_label(const Cluster& cluster, const std::vector<Endpoint>& end
   std::vector<std::string> out;
   for (const auto& [ns, names] : by_ns) {
     size_t in_ns = size_t(std::count_if(cluster.pods.begin(), cluster.pods.end(),
-                                        [&](const Pod& p) { return p.ns == ns && p.enforced(); }));
+                                        [&ns = ns](const Pod& p) { return p.ns == ns && p.enforced(); }));
     std::vector<std::string> folded = fold_names(names);
     if (names.size() > 1 && names.size() == in_ns) out.push_back(ns + "/*");
     else if (folded.size() == 1) out.push_back(ns + "/" + folded[0]);

@@ -185,8 +185,9 @@ TEST_CASE("apply: the netlink ruleset is the nft -f ruleset, for every fixture, 
           targets.push_back({"endpoint " + c.cluster.pods[p].ns + "/" + c.cluster.pods[p].name, ep});
         }
       }
-      for (const auto& [name, opt] : targets) {
-        INFO(fixture << " " << name);
+      for (const auto& target : targets) {
+        const auto& [name, opt] = target;
+        INFO(fixture << " " << target.first);
         // No flush in between: each load replaces the table the previous one
         // left, in both namespaces alike, so handles stay comparable.
         nft::Ruleset rs = nft::build_ruleset(c.program, c.cluster, opt);

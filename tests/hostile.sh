@@ -100,6 +100,40 @@ awk 'BEGIN { for (i = 0; i < 6000; i++)
   >"$tmp/policies.yaml"
 run "6000 policies x 50000 pods" 90 1536 1 "too large to resolve: more than 200000000 steps" -- -s "$tmp/pods.yaml" -p "$tmp/policies.yaml"
 
+# One rule with 100000 ipBlock peers, an ipBlock with 100000 excepts and
+# 100000 named ports: each merged once, not once per entry (which took
+# minutes).
+awk 'BEGIN { print "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: wide}\nspec:\n  egress:\n  - to:"
+  for (i = 0; i < 100000; i++) printf "    - ipBlock: {cidr: 10.%d.%d.%d/32}\n", int(i / 32768), int(i / 128) % 256, 2 * (i % 128)
+  print "  - to:\n    - ipBlock:\n        cidr: 11.0.0.0/8\n        except:"
+  for (i = 0; i < 100000; i++) printf "        - 11.%d.%d.%d/32\n", int(i / 32768), int(i / 128) % 256, 2 * (i % 128)
+  print "  - ports:"
+  for (i = 0; i < 100000; i++) print "    - port: http" }' >"$tmp/wide.yaml"
+run "100000 peers, excepts and named ports" 60 1024 0 "" -- -s $lab -p "$tmp/wide.yaml" -o "$tmp/wide.nft"
+
+# 20000 chains (each pod's named port is another number) sharing one rule
+# whose peers are 50000 ranges: the set is looked up once, not per chain.
+awk 'BEGIN { print "apiVersion: netpolc/v1\nkind: Inventory\nnamespaces: {default: {}}\npods:"
+  for (i = 0; i < 20000; i++)
+    printf "  default/p%d: {ips: [10.%d.%d.%d], ports: [\"http=%d/TCP\"]}\n", i, 1 + int(i / 65536), int(i / 256) % 256, i % 256, i + 1 }' \
+  >"$tmp/chains.yaml"
+awk 'BEGIN { print "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: wide}\nspec:\n  ingress:\n  - ports: [{port: http}]\n    from:"
+  for (i = 0; i < 50000; i++) printf "    - ipBlock: {cidr: 12.%d.%d.%d/32}\n", int(i / 32768), int(i / 128) % 256, 2 * (i % 128) }' \
+  >"$tmp/chains-policy.yaml"
+run "20000 chains sharing a 50000-range rule" 60 1024 0 "" -- -s "$tmp/chains.yaml" -p "$tmp/chains-policy.yaml" -o "$tmp/chains.nft"
+
+# 100000 labels in a selector and in an inventory namespace, all invalid in
+# the latter: each entry checked where it was read (looked up again, they
+# took minutes).
+{
+  printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: labels}\n'
+  printf 'spec:\n  podSelector:\n    matchLabels:\n'
+  awk 'BEGIN { for (i = 0; i < 100000; i++) printf "      k%d: v\n", i }'
+} >"$tmp/labels.yaml"
+{ echo "$inv_header"; echo "namespaces:"; echo "  x:"; awk 'BEGIN { for (i = 0; i < 100000; i++) printf "    -k%d: v\n", i }'; } \
+  >"$tmp/bad-labels.yaml"
+run "100000 labels" 30 1024 1 'invalid label key "-k99999"' -- -s "$tmp/bad-labels.yaml" -p "$tmp/labels.yaml"
+
 # A large valid cluster as kubectl prints it: 10000 pods (about 7 MB).
 awk 'BEGIN {
   print "apiVersion: v1\nkind: List\nitems:"
