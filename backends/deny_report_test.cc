@@ -116,10 +116,10 @@ TEST_CASE("report: audit and logging only change how a pod chain ends, never wha
   // One counter per isolating policy and direction, sorted by name.
   std::vector<std::string> names;
   for (const auto& k : a.counters) names.push_back(k.name);
-  CHECK(names == std::vector<std::string>{"deny/app/default-deny/egress", "deny/app/default-deny/ingress",
-                                          "deny/default/foo-egress-web-only/egress",
-                                          "deny/default/web-from-foo/ingress",
-                                          "deny/default/web-from-monitoring/ingress"});
+  CHECK(names == std::vector<std::string>{"deny/app/audit-default-deny/egress", "deny/app/audit-default-deny/ingress",
+                                          "deny/default/audit-foo-egress-web-only/egress",
+                                          "deny/default/audit-web-from-foo/ingress",
+                                          "deny/default/audit-web-from-monitoring/ingress"});
   CHECK(l.counters.size() == a.counters.size());
   for (const auto& chain : a.chains) {
     if (!chain.pod_chain) continue;

@@ -31,11 +31,11 @@ std::string counters_text(const std::vector<DenyCounter>& counters) {
   for (const auto& c : counters) width = std::max(width, c.policy.size());
   auto row = [&](const std::string& policy, const std::string& dir, const std::string& packets,
                  const std::string& bytes) {
-    std::string s = policy + std::string(width - policy.size() + 2, ' ') + dir + std::string(9 - dir.size(), ' ');
+    std::string s = policy + std::string(width - policy.size() + 2, ' ') + dir + std::string(11 - dir.size(), ' ');
     return s + std::string(packets.size() < 12 ? 12 - packets.size() : 0, ' ') + packets +
            std::string(bytes.size() < 14 ? 14 - bytes.size() : 0, ' ') + bytes + "\n";
   };
-  std::string out = row("POLICY", "SIDE", "PACKETS", "BYTES");
+  std::string out = row("POLICY", "DIRECTION", "PACKETS", "BYTES");
   for (const auto& c : counters)
     out += row(c.policy, direction_name(c.direction), std::to_string(c.packets), std::to_string(c.bytes));
   return out;

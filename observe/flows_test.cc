@@ -125,8 +125,8 @@ TEST_CASE("stats: counters as a table and as JSON") {
   std::vector<DenyCounter> c = {{"app/default-deny", Direction::Ingress, 3, 180},
                                 {"default/web", Direction::Egress, 0, 0}};
   CHECK(counters_text(c) ==
-        "POLICY            SIDE          PACKETS         BYTES\n"
-        "app/default-deny  ingress             3           180\n"
-        "default/web       egress              0             0\n");
+        "POLICY            DIRECTION       PACKETS         BYTES\n"
+        "app/default-deny  ingress               3           180\n"
+        "default/web       egress                0             0\n");
   CHECK(counters_json(c).find("\"kind\": \"DenyCounters\"") != std::string::npos);
 }

@@ -10,7 +10,11 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <vector>
+
+#include "observe/packet.h"
 
 using namespace netpolc::observe;
 
@@ -88,4 +92,39 @@ TEST_CASE("nflog: malformed messages are refused, never read past their end") {
   auto* attr = reinterpret_cast<nlattr*>(static_cast<char*>(mnl_nlmsg_get_payload(overrun.nlh)) + sizeof(nfgenmsg));
   attr->nla_len = 200;
   CHECK(!parse_nflog_message(overrun.nlh, overrun.nlh->nlmsg_len, &why));
+}
+
+TEST_CASE("nflog: messages captured from a kernel read as the flows they were") {
+  struct Case {
+    const char* file;
+    const char* dst;
+    netpolc::L4 protocol;
+    int port;
+  };
+  const Case cases[] = {
+      {"audit-tcp4.bin", "10.244.1.12", netpolc::L4::TCP, 80},
+      {"audit-tcp6.bin", "fd00::1:12", netpolc::L4::TCP, 8080},
+      {"audit-udp4.bin", "10.244.1.12", netpolc::L4::UDP, 53},
+      {"audit-udp6.bin", "fd00::1:12", netpolc::L4::UDP, 53},
+      {"audit-icmp4.bin", "10.244.1.12", netpolc::L4::ICMP, -1},
+  };
+  for (const auto& c : cases) {
+    INFO(c.file);
+    std::ifstream in(std::string(NETPOLC_SOURCE_DIR) + "/fixtures/nflog/" + c.file, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(!bytes.empty());
+    std::vector<uint32_t> aligned(bytes.size() / 4 + 1);
+    std::memcpy(aligned.data(), bytes.data(), bytes.size());
+    std::string why;
+    auto p = parse_nflog_message(reinterpret_cast<const nlmsghdr*>(aligned.data()), bytes.size(), &why);
+    REQUIRE_MESSAGE(p, why);
+    CHECK(p->group == 100);
+    CHECK(p->prefix == "np A eg/default/0d9e725f");
+    auto h = parse_packet(p->payload.data(), p->payload.size(), &why);
+    REQUIRE_MESSAGE(h, why);
+    CHECK(netpolc::format_ip(h->dst) == c.dst);
+    CHECK(netpolc::format_ip(h->src) == (h->dst.family == netpolc::Family::V4 ? "10.244.1.11" : "fd00::1:11"));
+    CHECK(h->protocol == c.protocol);
+    CHECK((h->dport ? int(*h->dport) : -1) == c.port);
+  }
 }
