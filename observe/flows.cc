@@ -182,6 +182,8 @@ std::string flows_text(const std::vector<ObservedFlow>& flows, const char* mode)
     std::string what = f.key.port ? std::to_string(*f.key.port) + "/" + protocol_text(f.key.protocol, f.key.src.family)
                                   : std::string(protocol_text(f.key.protocol, f.key.src.family));
     const IpAddr& side = f.key.denied_by == Direction::Egress ? f.key.src : f.key.dst;
+    // Two named pods hide the family: say when it is IPv6.
+    if (f.key.src.family == Family::V6 && !f.src_pod.empty() && !f.dst_pod.empty()) what += " over IPv6";
     std::string line = endpoint_text(f.key.src, f.src_pod) + " -> " + endpoint_text(f.key.dst, f.dst_pod) + " " +
                        what + ": " + (std::string(mode) == "audit" ? "would be denied" : "denied") + " by " +
                        direction_name(f.key.denied_by) + " of " + endpoint_text(side, f.pod);
