@@ -13,7 +13,7 @@
 //                          --log-denied=1000000/second with a listener bound
 //                          (every flow logged and copied to user space);
 //                          --audit (10/second)
-//   netpolc-bench-audit NETPOLC --demo
+//   netpolc-bench-audit NETPOLC --demo [--json]
 //       applies fixtures/cases/audit.yaml with --audit, runs `netpolc observe`
 //       while a few flows the policies deny are probed, then `netpolc stats`
 //       (the transcript in docs/audit.md).
@@ -178,14 +178,14 @@ int bench(lab::Lab& lab, const std::string& netpolc, const std::string& dir, int
 }
 
 // `netpolc observe` in the background while some denied flows are probed.
-int demo(lab::Lab& lab, const std::string& netpolc) {
+int demo(lab::Lab& lab, const std::string& netpolc, bool json) {
   apply(lab, netpolc, "fixtures/cases/audit.yaml", {"--audit"});
   std::printf("$ netpolc apply -s %s -p fixtures/cases/audit.yaml --audit --netns NODE\n", kSnapshot);
   pid_t pid = fork();
   if (pid == 0) {
     std::string ns = lab.node_netns();
     execl(netpolc.c_str(), netpolc.c_str(), "observe", "--netns", ns.c_str(), "-s", kSnapshot, "--duration", "3s",
-          static_cast<char*>(nullptr));
+          "--output", json ? "json" : "text", static_cast<char*>(nullptr));
     _exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -200,7 +200,7 @@ int demo(lab::Lab& lab, const std::string& netpolc) {
     for (size_t i = 0; round == 0 && i < probes.size(); ++i)
       std::fprintf(stderr, "probe %s: %s\n", lab.describe(probes[i]).c_str(), results[i].detail.c_str());
   }
-  std::printf("$ netpolc observe --netns NODE -s %s --duration 3s\n", kSnapshot);
+  std::printf("$ netpolc observe --netns NODE -s %s --duration 3s%s\n", kSnapshot, json ? " --output json" : "");
   std::fflush(stdout);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -216,17 +216,18 @@ int demo(lab::Lab& lab, const std::string& netpolc) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: netpolc-bench-audit NETPOLC [--flows N] [--runs R] | NETPOLC --demo\n");
+    std::fprintf(stderr, "usage: netpolc-bench-audit NETPOLC [--flows N] [--runs R] | NETPOLC --demo [--json]\n");
     return 2;
   }
   std::string netpolc = argv[1];
   int flows = 20000, runs = 5;
-  bool demo_mode = false;
+  bool demo_mode = false, json = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--flows" && i + 1 < argc) flows = std::atoi(argv[++i]);
     else if (a == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
     else if (a == "--demo") demo_mode = true;
+    else if (a == "--json") json = true;
     else die("unknown argument " + a);
   }
   if (flows <= 0 || flows > 60000 || runs <= 0) die("--flows 1..60000, --runs 1 or more");
@@ -243,7 +244,7 @@ int main(int argc, char** argv) {
   if (!lab) die("cannot build the lab: " + error);
   char dir[] = "/tmp/netpolc-bench-audit-XXXXXX";
   if (!mkdtemp(dir)) die("mkdtemp failed");
-  int rc = demo_mode ? demo(*lab, netpolc) : bench(*lab, netpolc, dir, flows, runs);
+  int rc = demo_mode ? demo(*lab, netpolc, json) : bench(*lab, netpolc, dir, flows, runs);
   std::filesystem::remove_all(dir);
   return rc;
 }
