@@ -39,6 +39,8 @@ std::string BatchObject::describe() const {
       return "the deletion of elements of set " + name;
     case Kind::Rule:
       return rule();
+    case Kind::Counter:
+      return "counter " + name;
   }
   return name;
 }

@@ -21,9 +21,9 @@ namespace netpolc::nl {
 
 // What one message of a batch is about.
 struct BatchObject {
-  enum class Kind { BatchBegin, BatchEnd, Table, TableDelete, Chain, Set, Elements, DeleteElements, Rule };
+  enum class Kind { BatchBegin, BatchEnd, Table, TableDelete, Chain, Set, Elements, DeleteElements, Rule, Counter };
   Kind kind = Kind::Table;
-  std::string name;                  // the table, chain or set
+  std::string name;                  // the table, chain, set or counter
   std::string chain;                 // a rule's chain (also for its anonymous sets)
   size_t position = 0;               // a rule's position in its chain, from 0
   std::string text;                  // a rule in nft syntax

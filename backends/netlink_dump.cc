@@ -117,6 +117,16 @@ bool Reader::run(bool* stale, std::string* error) {
           NFT_MSG_GETRULE, NLM_F_DUMP, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, name); },
           rule_reply, error))
     return false;
+  auto obj_reply = [&](const nlmsghdr* nlh) {
+    ObjPtr o = make_obj();
+    if (nftnl_obj_nlmsg_parse(nlh, o.get()) < 0) return false;
+    if (name_ == nftnl_obj_get_str(o.get(), NFTNL_OBJ_TABLE)) out_->objects.push_back(std::move(o));
+    return fresh(nlh);
+  };
+  if (!get(
+          NFT_MSG_GETOBJ, NLM_F_DUMP, [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, name); }, obj_reply,
+          error))
+    return false;
   uint32_t after = 0;
   if (!sock_.generation(&after, error)) return false;
   *stale = stale_ || after != out_->generation;
@@ -208,6 +218,15 @@ std::string describe_set(nftnl_set* set, const DescribeOptions& o) {
   return s;
 }
 
+std::string describe_object(nftnl_obj* obj, const DescribeOptions& o) {
+  std::string s = std::string("obj ") + nftnl_obj_get_str(obj, NFTNL_OBJ_NAME);
+  s += " type " + u32(nftnl_obj_get_u32(obj, NFTNL_OBJ_TYPE));
+  if (o.handles) s += " handle " + std::to_string(nftnl_obj_get_u64(obj, NFTNL_OBJ_HANDLE));
+  if (o.use_counts) s += " use " + u32(nftnl_obj_get_u32(obj, NFTNL_OBJ_USE));
+  put_data(s, "udata", [&](uint32_t* len) { return nftnl_obj_get_data(obj, NFTNL_OBJ_USERDATA, len); });
+  return s + "\n";
+}
+
 std::string describe_rule(nftnl_rule* r, const DescribeOptions& o) {
   std::string s = std::string("rule ") + nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
   if (o.handles) s += " handle " + std::to_string(nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE));
@@ -262,6 +281,7 @@ std::string describe(const KernelTable& t, const DescribeOptions& options) {
   if (!t.exists) return "no table\n";
   std::string s = describe_table(t.table.get(), options);
   for (const auto& c : t.chains) s += describe_chain(c.get(), options);
+  for (const auto& obj : t.objects) s += describe_object(obj.get(), options);
   for (const auto& set : t.sets) s += describe_set(set.get(), options);
   for (const auto& r : t.rules) s += describe_rule(r.get(), options);
   return s;

@@ -22,6 +22,7 @@ struct KernelTable {
   std::vector<ChainPtr> chains;  // in the kernel's order
   std::vector<SetPtr> sets;      // with their elements, in the kernel's order
   std::vector<RulePtr> rules;    // in the kernel's order (chain by chain)
+  std::vector<ObjPtr> objects;   // stateful objects (named counters), in the kernel's order
 };
 
 struct ReadOptions {
@@ -43,6 +44,7 @@ struct DescribeOptions {
 
 // The canonical text: one line per object or element, elements sorted within
 // their set (the kernel's order for hash sets depends on a random seed).
+// Counters are described without their values, which traffic changes.
 std::string describe(const KernelTable& t, const DescribeOptions& options = {});
 
 // A rule's expressions, one "[ meta load l4proto => reg 1 ]" per line, as

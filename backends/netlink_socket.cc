@@ -85,8 +85,8 @@ int genid_attr_cb(const nlattr* attr, void* data) {
 
 }  // namespace
 
-std::unique_ptr<NftSocket> NftSocket::open(const std::string& netns, std::string* error) {
-  std::unique_ptr<NftSocket> s(new NftSocket());
+mnl_socket* open_netfilter_socket(const std::string& netns, std::string* error) {
+  mnl_socket* sock = nullptr;
   {
     lab::NetnsFd target;
     std::unique_ptr<lab::ScopedNetns> inside;
@@ -99,16 +99,24 @@ std::unique_ptr<NftSocket> NftSocket::open(const std::string& netns, std::string
         return nullptr;
       }
     }
-    s->sock_ = mnl_socket_open(NETLINK_NETFILTER);
+    sock = mnl_socket_open(NETLINK_NETFILTER);
   }
-  if (!s->sock_) {
+  if (!sock) {
     *error = "cannot open a netfilter netlink socket: " + errno_text(errno);
     return nullptr;
   }
-  if (mnl_socket_bind(s->sock_, 0, MNL_SOCKET_AUTOPID) < 0) {
+  if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
     *error = "cannot bind the netfilter netlink socket: " + errno_text(errno);
+    mnl_socket_close(sock);
     return nullptr;
   }
+  return sock;
+}
+
+std::unique_ptr<NftSocket> NftSocket::open(const std::string& netns, std::string* error) {
+  std::unique_ptr<NftSocket> s(new NftSocket());
+  s->sock_ = open_netfilter_socket(netns, error);
+  if (!s->sock_) return nullptr;
   int one = 1;
   // Errors carry the kernel's message and the offending attribute, and only
   // the header of the refused message instead of all of it.

@@ -30,6 +30,10 @@ struct BatchReply {
   bool overrun = false;             // the receive buffer overflowed: some errors were lost
 };
 
+// A NETLINK_NETFILTER socket opened in `netns` ("" = the caller's
+// namespace) and bound; nullptr and *error on failure. The caller closes it.
+mnl_socket* open_netfilter_socket(const std::string& netns, std::string* error);
+
 class NftSocket {
  public:
   // Opens a NETLINK_NETFILTER socket in `netns` ("" = the caller's namespace).

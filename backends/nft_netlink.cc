@@ -40,6 +40,7 @@ class ReplaceBuilder {
   void table(bool with_comment);
   void delete_table();
   void chain(const nft::Chain& c);
+  void counter(const nft::CounterObject& c);
   void rules(const nft::Chain& c);
 
   const nft::Ruleset& rs_;
@@ -91,6 +92,23 @@ void ReplaceBuilder::chain(const nft::Chain& c) {
   nftnl_chain_nlmsg_build_payload(nlh, ch.get());
 }
 
+// counter NAME { comment "..." }
+void ReplaceBuilder::counter(const nft::CounterObject& c) {
+  ObjPtr o = make_obj();
+  nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, rs_.table.c_str());
+  nftnl_obj_set_str(o.get(), NFTNL_OBJ_NAME, c.name.c_str());
+  nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+  nftnl_obj_set_u64(o.get(), NFTNL_OBJ_CTR_PKTS, 0);
+  nftnl_obj_set_u64(o.get(), NFTNL_OBJ_CTR_BYTES, 0);
+  if (!c.comment.empty()) {
+    UdataPtr ud = make_udata();
+    nftnl_udata_put_strz(ud.get(), NFTNL_UDATA_OBJ_COMMENT, c.comment.c_str());
+    nftnl_obj_set_data(o.get(), NFTNL_OBJ_USERDATA, nftnl_udata_buf_data(ud.get()), nftnl_udata_buf_len(ud.get()));
+  }
+  nlmsghdr* nlh = batch_.add(NFT_MSG_NEWOBJ, NLM_F_CREATE, object(BatchObject::Kind::Counter, c.name));
+  nftnl_obj_nlmsg_build_payload(nlh, o.get());
+}
+
 // Every rule of a chain, each after the anonymous sets it looks up.
 void ReplaceBuilder::rules(const nft::Chain& c) {
   size_t position = 0;
@@ -122,6 +140,7 @@ Batch ReplaceBuilder::run() {
   delete_table();
   table(true);
   for (const auto& c : rs_.chains) chain(c);
+  for (const auto& c : rs_.counters) counter(c);
   for (const auto& s : rs_.sets) {
     uint32_t id = next_set_id_++;
     add_set_message(batch_, named_set(rs_.table, s, id).get(), object(BatchObject::Kind::Set, s.name));

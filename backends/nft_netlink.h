@@ -9,6 +9,7 @@
 //   DELTABLE inet NAME            delete table inet NAME     (so the next one starts empty)
 //   NEWTABLE inet NAME            table inet NAME { comment "..." }
 //   NEWCHAIN ...                  every chain, in the script's order
+//   NEWOBJ ...                    every named counter (--log-denied, --audit)
 //   NEWSET, NEWSETELEM ...        every named set and verdict map
 //   [NEWSET, NEWSETELEM] NEWRULE  every rule (after the anonymous sets it uses)
 //   BATCH_END                     (left out for a check: the kernel validates and aborts)

@@ -79,13 +79,20 @@ class RuleBuilder {
 
   // The matches, one per kind of nft::Match.
   void operator()(const nft::CtEstablished&);
+  void operator()(const nft::CtNew&);
   void operator()(const nft::Loopback& m);
   void operator()(const nft::NeighbourDiscovery&);
   void operator()(const nft::AddrInSet& m);
   void operator()(const nft::DestPortInSet& m);
   void operator()(const nft::PortMatch& m);
 
+  // The statements, one per kind of nft::Statement.
+  void operator()(const nft::Limit& s);
+  void operator()(const nft::Log& s);
+  void operator()(const nft::CounterRef& s);
+
  private:
+  void ct_state(uint32_t mask);
   nftnl_expr* add(const char* name);
   void meta(uint32_t key, uint32_t dreg);
   void cmp(uint32_t op, const Bytes& data);
@@ -182,15 +189,13 @@ AnonymousSet& RuleBuilder::anonymous(uint32_t flags, uint32_t key_type, uint32_t
   return out_.sets.back();
 }
 
-// ct state established,related
-//   [ ct load state => reg 1 ]
-//   [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ]
-//   [ cmp neq reg 1 0x00000000 ]
-void RuleBuilder::operator()(const nft::CtEstablished&) {
+// [ ct load state => reg 1 ]
+// [ bitwise reg 1 = ( reg 1 & MASK ) ^ 0x00000000 ]
+// [ cmp neq reg 1 0x00000000 ]
+void RuleBuilder::ct_state(uint32_t mask) {
   nftnl_expr* ct = add("ct");
   nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
   nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-  uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
   uint32_t zero = 0;
   nftnl_expr* bw = add("bitwise");
   nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
@@ -199,6 +204,40 @@ void RuleBuilder::operator()(const nft::CtEstablished&) {
   nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof mask);
   nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof zero);
   cmp(NFT_CMP_NEQ, Bytes(sizeof zero, 0));
+}
+
+// ct state established,related   (mask 0x00000006)
+void RuleBuilder::operator()(const nft::CtEstablished&) {
+  ct_state(NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+}
+
+// ct state new                    (mask 0x00000008)
+void RuleBuilder::operator()(const nft::CtNew&) { ct_state(NF_CT_STATE_BIT(IP_CT_NEW)); }
+
+// limit rate 10/second   [ limit rate 10/second burst 5 type packets flags 0x0 ]
+// (nft's default burst is 5 packets)
+void RuleBuilder::operator()(const nft::Limit& s) {
+  nftnl_expr* e = add("limit");
+  nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, s.rate.count);
+  nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, rate_unit_seconds(s.rate.unit));
+  nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, 5);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, 0);
+}
+
+// log prefix "np E eg/default/5e19d2c9" group 100
+//   [ log prefix np E eg/default/5e19d2c9 group 100 snaplen 0 qthreshold 0 ]
+void RuleBuilder::operator()(const nft::Log& s) {
+  nftnl_expr* e = add("log");
+  nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, s.prefix.c_str());
+  nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, s.group);
+}
+
+// counter name "deny/default/web/ingress"   [ objref type 1 name deny/default/web/ingress ]
+void RuleBuilder::operator()(const nft::CounterRef& s) {
+  nftnl_expr* e = add("objref");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+  nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, s.name.c_str());
 }
 
 // iif "lo"   [ meta load iif => reg 1 ] [ cmp eq reg 1 0x00000001 ]
@@ -370,9 +409,11 @@ void RuleBuilder::operator()(const nft::PortMatch& m) {
 }
 
 // accept | drop | return | jump CHAIN     [ immediate reg 0 VERDICT ]
+// (none: Continue)
 // ip saddr vmap @MAP                       ... [ lookup reg 1 set MAP dreg 0 ]
 void RuleBuilder::verdict() {
   const nft::Verdict& v = rule_.verdict;
+  if (v.kind == nft::VerdictKind::Continue) return;
   if (v.kind == nft::VerdictKind::Vmap) {
     addr(v.key, NFT_REG_1);
     lookup(v.target, std::nullopt, NFT_REG_VERDICT);
@@ -395,6 +436,7 @@ void RuleBuilder::verdict() {
       nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, v.target.c_str());
       break;
     case nft::VerdictKind::Vmap:
+    case nft::VerdictKind::Continue:
       break;
   }
 }
@@ -406,6 +448,7 @@ BuiltRule RuleBuilder::run() {
   nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, ctx_.chain.c_str());
   if (ctx_.break_rule) (*this)(nft::AddrInSet{{Family::V4, true}, kMissingSet});
   for (const auto& m : rule_.matches) std::visit(*this, m);
+  for (const auto& st : rule_.statements) std::visit(*this, st);
   verdict();
   if (!rule_.comment.empty()) {
     UdataPtr ud = make_udata();

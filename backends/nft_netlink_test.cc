@@ -19,6 +19,7 @@
 #include "backends/netlink_dump.h"
 #include "backends/nft_netlink_rule.h"
 #include "backends/nft_netlink_set.h"
+#include "backends/nft_text.h"
 
 using namespace netpolc;
 using namespace netpolc::nl;
@@ -135,6 +136,54 @@ TEST_CASE("netlink rules: each match is linearized as nft 1.0.6 does it") {
     BuiltRule b = build(c.rule);
     CHECK(round_trip(b.rule.get()) == c.expressions);
   }
+}
+
+TEST_CASE("netlink rules: the report statements of --log-denied and --audit, as nft 1.0.6 encodes them") {
+  nft::Rule log = rule({nft::CtNew{}}, nft::VerdictKind::Continue);
+  log.statements = {nft::Limit{{10, RateUnit::Second}}, nft::Log{"np E eg/default/5e19d2c9", 100}};
+  CHECK(round_trip(build(log).rule.get()) ==
+        "[ ct load state => reg 1 ]\n"
+        "[ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
+        "[ cmp neq reg 1 0x00000000 ]\n"
+        "[ limit rate 10/second burst 5 type packets flags 0x0 ]\n"
+        "[ log prefix np E eg/default/5e19d2c9 group 100 snaplen 0 qthreshold 0 ]\n");
+  nft::Rule minute = rule({}, nft::VerdictKind::Continue);
+  minute.statements = {nft::Limit{{100, RateUnit::Minute}}};
+  CHECK(round_trip(build(minute).rule.get()) == "[ limit rate 100/minute burst 5 type packets flags 0x0 ]\n");
+  nft::Rule count = rule({}, nft::VerdictKind::Return);
+  count.statements = {nft::CounterRef{"deny/default/a/egress"}, nft::CounterRef{"deny/default/b/egress"}};
+  CHECK(round_trip(build(count).rule.get()) ==
+        "[ objref type 1 name deny/default/a/egress ]\n"
+        "[ objref type 1 name deny/default/b/egress ]\n"
+        "[ immediate reg 0 return ]\n");
+  CHECK(nft::rule_text(log) == "ct state new limit rate 10/second log prefix \"np E eg/default/5e19d2c9\" group 100");
+  CHECK(nft::rule_text(count) ==
+        "counter name \"deny/default/a/egress\" counter name \"deny/default/b/egress\" return");
+}
+
+TEST_CASE("netlink batch: named counters come after the chains, before sets and rules") {
+  nft::Ruleset rs;
+  rs.table = "netpolc";
+  rs.counters = {{"deny/default/a/egress", "denied egress packets of pods isolated by default/a"}};
+  nft::Chain c;
+  c.name = "eg";
+  nft::Rule r = rule({}, nft::VerdictKind::Drop);
+  r.statements = {nft::CounterRef{"deny/default/a/egress"}};
+  c.items.push_back(r);
+  rs.chains.push_back(c);
+  Batch b = build_replace_batch(rs, {});
+  std::vector<uint16_t> types;
+  for (const nlmsghdr* nlh : messages(b)) types.push_back(nft_type(nlh));
+  // BEGIN, table, delete, table, chain, counter, rule, END
+  REQUIRE(types.size() == 8);
+  CHECK(types[4] == NFT_MSG_NEWCHAIN);
+  CHECK(types[5] == NFT_MSG_NEWOBJ);
+  CHECK(types[6] == NFT_MSG_NEWRULE);
+  ObjPtr o = make_obj();
+  REQUIRE(nftnl_obj_nlmsg_parse(messages(b)[5], o.get()) >= 0);
+  CHECK(std::string(nftnl_obj_get_str(o.get(), NFTNL_OBJ_NAME)) == "deny/default/a/egress");
+  CHECK(nftnl_obj_get_u32(o.get(), NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER);
+  CHECK(b.object(messages(b)[5]->nlmsg_seq)->describe() == "counter deny/default/a/egress");
 }
 
 TEST_CASE("netlink rules: verdicts, verdict maps and comments") {

@@ -50,6 +50,7 @@ class Builder {
   std::string address_set(const std::string& name, Family f, const std::vector<IpRange>& ranges);
   Chain pod_chain(size_t index);
   void add_rules(const PodChain& c, const ChainRule& cr, Chain& out);
+  void add_denial(const PodChain& c, Chain& out);
   void add_dns_rules(bool to_dns, bool from_pods, Chain& out);
   void add_gateway_base(Ruleset& rs);
   void add_endpoint_base(Ruleset& rs);
@@ -59,6 +60,7 @@ class Builder {
   const Cluster& cluster_;
   const NftOptions& opt_;
   std::map<std::string, NamedSet> sets_;  // by name
+  std::map<std::string, CounterObject> counters_;  // by name
   std::map<std::pair<Family, std::vector<IpRange>>, std::string> set_by_content_;
   // Names by peer set and by rule: chains share rules, and building a set
   // again for each of thousands of chains would cost their number times its size.
@@ -164,8 +166,34 @@ Chain Builder::pod_chain(size_t index) {
   if (c.isolated_by.size() > 1)
     for (const auto& p : c.isolated_by) out.items.push_back(Note{"isolated by " + p});
   for (const auto& cr : c.rules) add_rules(c, cr, out);
-  out.items.push_back(rule({}, verdict(VerdictKind::Drop), chain_drop_comment(c)));
+  add_denial(c, out);
   return out;
+}
+
+// What a chain does with a packet no rule allowed: `drop`; with reports on,
+//   ct state new limit rate 10/second log prefix "np E eg/default/5e19d2c9" group 100
+//   counter name "deny/default/x/egress" [counter name ...] drop
+// and with --audit the same, ending in `return`: the packet goes on (in the
+// gateway's forward chain, to the destination's ingress check).
+void Builder::add_denial(const PodChain& c, Chain& out) {
+  const DenyReport& report = opt_.report;
+  if (!report.on()) {
+    out.items.push_back(rule({}, verdict(VerdictKind::Drop), chain_drop_comment(c)));
+    return;
+  }
+  Rate rate = report.log.value_or(Rate{});
+  Rule log = rule({CtNew{}}, verdict(VerdictKind::Continue));
+  log.statements = {Limit{rate}, Log{log_prefix(report.audit, c.name), report.nflog_group}};
+  out.items.push_back(std::move(log));
+  Rule last = rule({}, verdict(report.audit ? VerdictKind::Return : VerdictKind::Drop),
+                   (report.audit ? "audit: " : "") + chain_drop_comment(c));
+  for (const auto& policy : c.isolated_by) {
+    std::string name = deny_counter_name(policy, c.direction);
+    last.statements.push_back(CounterRef{name});
+    counters_[name] = {name, sanitize_comment(std::string(report.audit ? "would-be-denied " : "denied ") +
+                                              direction_name(c.direction) + " packets of pods isolated by " + policy)};
+  }
+  out.items.push_back(std::move(last));
 }
 
 std::vector<size_t> Builder::used_chains() const {
@@ -282,6 +310,7 @@ Ruleset Builder::run() {
   }
   rs.header.push_back("`nft -f` replaces table inet " + opt_.table + " atomically and touches no other table.");
   for (auto& [name, s] : sets_) rs.sets.push_back(std::move(s));
+  for (auto& [name, c] : counters_) rs.counters.push_back(std::move(c));
   return rs;
 }
 

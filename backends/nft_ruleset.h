@@ -7,6 +7,9 @@
 //   replies of allowed connections pass first; then the source's egress chain
 //   (by address, through a verdict map) and the destination's ingress chain;
 //   each chain `return`s when a rule allows the packet and drops otherwise.
+//   With --log-denied the drop is preceded by a rate-limited nflog rule for
+//   new connections and counts the packet in a named counter per isolating
+//   policy; with --audit it `return`s instead of dropping (deny_report.h).
 //   Addresses that are not isolated pods have no map entry and pass untouched.
 // Endpoint target (input/output hooks of the pod itself): the same chains,
 //   jumped to directly; loopback and IPv6 neighbour discovery pass.
@@ -17,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "backends/deny_report.h"
 #include "backends/target.h"
 #include "compiler/ir.h"
 #include "compiler/program.h"
@@ -28,6 +32,7 @@ struct NftOptions {
   Target target = Target::Gateway;
   size_t endpoint_pod = 0;  // with Target::Endpoint: index into Cluster::pods
   bool dns_carve_out = false;
+  DenyReport report;  // --audit, --log-denied, --nflog-group
 };
 
 namespace nft {
@@ -72,6 +77,8 @@ struct AddrKey {
 
 // `ct state established,related`
 struct CtEstablished {};
+// `ct state new`
+struct CtNew {};
 // `iif "lo"` (input) or `oif "lo"` (output)
 struct Loopback {
   bool input = true;
@@ -97,16 +104,35 @@ struct PortMatch {
   std::vector<PortRange> ports;
 };
 
-using Match = std::variant<CtEstablished, Loopback, NeighbourDiscovery, AddrInSet, DestPortInSet, PortMatch>;
+using Match = std::variant<CtEstablished, CtNew, Loopback, NeighbourDiscovery, AddrInSet, DestPortInSet, PortMatch>;
 
 enum class PortShape { Protocols, OneProtocol, Concat };
 PortShape port_shape(const PortMatch& m);
 // The protocols of a PortMatch, each once, in the order TCP, UDP, SCTP.
 std::vector<Protocol> distinct_protocols(const PortMatch& m);
 
-enum class VerdictKind { Accept, Drop, Return, Jump, Vmap };
+// --- the statements a rule runs after its matches, before its verdict ---
 
-// `accept`, `drop`, `return`, `jump CHAIN`, or `ip saddr vmap @MAP`.
+// `limit rate 10/second` (burst 5 packets, nft's default)
+struct Limit {
+  Rate rate;
+};
+// `log prefix "np E eg/default/5e19d2c9" group 100`
+struct Log {
+  std::string prefix;
+  uint16_t group = 0;
+};
+// `counter name "deny/default/web/ingress"`
+struct CounterRef {
+  std::string name;
+};
+
+using Statement = std::variant<Limit, Log, CounterRef>;
+
+// Continue: no verdict, the next rule runs.
+enum class VerdictKind { Accept, Drop, Return, Jump, Vmap, Continue };
+
+// `accept`, `drop`, `return`, `jump CHAIN`, `ip saddr vmap @MAP`, or none.
 struct Verdict {
   VerdictKind kind = VerdictKind::Accept;
   std::string target;  // the chain (Jump) or the map (Vmap)
@@ -115,6 +141,7 @@ struct Verdict {
 
 struct Rule {
   std::vector<Match> matches;
+  std::vector<Statement> statements;
   Verdict verdict;
   std::string comment;               // as stored by nft; empty: none
   std::optional<RuleOrigin> origin;  // the policy rule it enforces, if any
@@ -142,10 +169,19 @@ struct Chain {
   std::optional<size_t> pod_chain;  // index into Program::chains, for messages
 };
 
+// `counter deny/default/web/ingress { comment "..." }`: a named counter.
+struct CounterObject {
+  std::string name;
+  std::string comment;
+
+  friend bool operator==(const CounterObject&, const CounterObject&) = default;
+};
+
 struct Ruleset {
   std::string table;                 // family inet
   std::string comment;               // the table's comment
   std::vector<std::string> header;   // the script's leading comment lines
+  std::vector<CounterObject> counters;  // sorted by name
   std::vector<NamedSet> sets;        // sorted by name
   std::vector<VerdictMap> maps;      // gateway: egress-v4, egress-v6, ingress-v4, ingress-v6
   std::vector<Chain> chains;         // in the order they are defined

@@ -56,6 +56,7 @@ std::string port_match(const PortMatch& m) {
 
 struct MatchText {
   std::string operator()(const CtEstablished&) const { return "ct state established,related"; }
+  std::string operator()(const CtNew&) const { return "ct state new"; }
   std::string operator()(const Loopback& m) const { return m.input ? "iif \"lo\"" : "oif \"lo\""; }
   std::string operator()(const NeighbourDiscovery&) const {
     return "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert }";
@@ -67,6 +68,14 @@ struct MatchText {
   std::string operator()(const PortMatch& m) const { return port_match(m); }
 };
 
+struct StatementText {
+  std::string operator()(const Limit& s) const { return "limit rate " + rate_text(s.rate); }
+  std::string operator()(const Log& s) const {
+    return "log prefix " + quote(s.prefix) + " group " + std::to_string(s.group);
+  }
+  std::string operator()(const CounterRef& s) const { return "counter name " + quote(s.name); }
+};
+
 std::string verdict_text(const Verdict& v) {
   switch (v.kind) {
     case VerdictKind::Accept: return "accept";
@@ -74,6 +83,7 @@ std::string verdict_text(const Verdict& v) {
     case VerdictKind::Return: return "return";
     case VerdictKind::Jump: return "jump " + v.target;
     case VerdictKind::Vmap: return addr_key(v.key) + " vmap @" + v.target;
+    case VerdictKind::Continue: return "";
   }
   return {};
 }
@@ -119,6 +129,12 @@ void print_map(std::string& out, const VerdictMap& m) {
   out += "\t}\n";
 }
 
+void print_counter(std::string& out, const CounterObject& c) {
+  out += "\n\tcounter " + c.name + " {\n";
+  if (!c.comment.empty()) out += "\t\tcomment " + quote(c.comment) + "\n";
+  out += "\t}\n";
+}
+
 void print_chain(std::string& out, const Chain& c) {
   out += "\n\tchain " + c.name + " {\n";
   if (c.hook)
@@ -134,10 +150,13 @@ void print_chain(std::string& out, const Chain& c) {
 }  // namespace
 
 std::string rule_text(const Rule& rule) {
+  std::vector<std::string> parts;
+  for (const auto& m : rule.matches) parts.push_back(std::visit(MatchText{}, m));
+  for (const auto& st : rule.statements) parts.push_back(std::visit(StatementText{}, st));
+  if (rule.verdict.kind != VerdictKind::Continue) parts.push_back(verdict_text(rule.verdict));
+  if (!rule.comment.empty()) parts.push_back("comment " + quote(rule.comment));
   std::string s;
-  for (const auto& m : rule.matches) s += std::visit(MatchText{}, m) + " ";
-  s += verdict_text(rule.verdict);
-  if (!rule.comment.empty()) s += " comment " + quote(rule.comment);
+  for (const auto& p : parts) s += (s.empty() ? "" : " ") + p;
   return s;
 }
 
@@ -147,6 +166,7 @@ std::string print_ruleset(const Ruleset& rs) {
   for (const auto& h : rs.header) out += "# " + h + "\n";
   out += "table " + t + "\ndelete table " + t + "\n\ntable " + t + " {\n";
   out += "\tcomment " + quote(rs.comment) + "\n";
+  for (const auto& c : rs.counters) print_counter(out, c);
   for (const auto& s : rs.sets) print_set(out, s);
   for (const auto& m : rs.maps) print_map(out, m);
   for (const auto& c : rs.chains) print_chain(out, c);

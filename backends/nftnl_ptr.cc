@@ -24,5 +24,6 @@ ExprPtr make_expr(const char* name) { return checked<ExprPtr>(nftnl_expr_alloc(n
 SetPtr make_set() { return checked<SetPtr>(nftnl_set_alloc()); }
 ElemPtr make_elem() { return checked<ElemPtr>(nftnl_set_elem_alloc()); }
 UdataPtr make_udata() { return checked<UdataPtr>(nftnl_udata_buf_alloc(kUdataSize)); }
+ObjPtr make_obj() { return checked<ObjPtr>(nftnl_obj_alloc()); }
 
 }  // namespace netpolc::nl

@@ -5,6 +5,7 @@
 
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -22,6 +23,7 @@ struct NftnlFree {
   void operator()(nftnl_set* p) const { nftnl_set_free(p); }
   void operator()(nftnl_set_elem* p) const { nftnl_set_elem_free(p); }
   void operator()(nftnl_udata_buf* p) const { nftnl_udata_buf_free(p); }
+  void operator()(nftnl_obj* p) const { nftnl_obj_free(p); }
 };
 
 using TablePtr = std::unique_ptr<nftnl_table, NftnlFree>;
@@ -31,6 +33,7 @@ using ExprPtr = std::unique_ptr<nftnl_expr, NftnlFree>;
 using SetPtr = std::unique_ptr<nftnl_set, NftnlFree>;
 using ElemPtr = std::unique_ptr<nftnl_set_elem, NftnlFree>;
 using UdataPtr = std::unique_ptr<nftnl_udata_buf, NftnlFree>;
+using ObjPtr = std::unique_ptr<nftnl_obj, NftnlFree>;
 
 // Allocation failures of these small objects are not recoverable here.
 TablePtr make_table();
@@ -40,5 +43,6 @@ ExprPtr make_expr(const char* name);
 SetPtr make_set();
 ElemPtr make_elem();
 UdataPtr make_udata();
+ObjPtr make_obj();
 
 }  // namespace netpolc::nl

@@ -27,6 +27,7 @@ struct ApplyCmdOptions {
   bool full = false;
   std::string state_dir = "/run/netpolc";
   long break_rule = -1;  // test hook
+  ReportOptions report;
 };
 
 std::string summary(const nl::ApplyReport& r, const nft::Ruleset& rs, const std::string& netns) {
@@ -59,18 +60,22 @@ bool usage_ok(const ApplyCmdOptions& opt) {
   if (opt.backend != "nft" && opt.table_given)
     wrong = "--table names the nftables table; -b " + opt.backend + " has none";
   if (opt.backend != "nft" && opt.full) wrong = "--full is for -b nft";
+  if (opt.backend != "nft" && (opt.report.audit || !opt.report.log_denied.empty()))
+    wrong = "--audit and --log-denied are for -b nft";
   if (!wrong.empty()) std::cerr << "error: " << wrong << "\n";
   return wrong.empty();
 }
 
 int run_apply(const ApplyCmdOptions& opt) {
   if (!usage_ok(opt)) return 2;
+  auto deny = deny_report(opt.report);
+  if (!deny) return 2;
   auto r = load_and_resolve(opt.inputs, opt.target);
   if (!r) return 1;
   if (opt.backend != "nft")
     return apply_iptables(r->program, r->inputs.cluster, iptables_options(*r, opt.backend, opt.ipset), opt.netns,
                           opt.check);
-  nft::Ruleset rs = nft::build_ruleset(r->program, r->inputs.cluster, nft_options(*r, opt.table));
+  nft::Ruleset rs = nft::build_ruleset(r->program, r->inputs.cluster, nft_options(*r, opt.table, *deny));
   nl::ApplyOptions apply;
   apply.netns = opt.netns;
   apply.check = opt.check;
@@ -95,6 +100,7 @@ CommandRun setup_apply(CLI::App& sub) {
       ->capture_default_str();
   add_target_options(sub, opt->target);
   auto* table = add_table_option(sub, opt->table);
+  add_report_options(sub, opt->report);
   sub.add_flag("--ipset", opt->ipset, "-b iptables|ip6tables: address groups in ipsets (loaded first)");
   sub.add_option("--netns", opt->netns, "apply in the network namespace `ip netns` knows as NAME");
   sub.add_flag("--check", opt->check, "let the kernel validate the ruleset; change nothing");

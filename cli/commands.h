@@ -36,5 +36,7 @@ CommandRun setup_lint(CLI::App& sub);
 CommandRun setup_graph(CLI::App& sub);
 CommandRun setup_apply(CLI::App& sub);
 CommandRun setup_verify(CLI::App& sub);
+CommandRun setup_observe(CLI::App& sub);
+CommandRun setup_stats(CLI::App& sub);
 
 }  // namespace netpolc

@@ -20,10 +20,11 @@ struct CompileOptions {
   bool table_given = false;
   std::string output;
   std::string ipset_output;
+  ReportOptions report;
 };
 
-int write_nft(const CompileOptions& opt, const Resolved& r) {
-  return write_output(opt.output, emit_nft(r.program, r.inputs.cluster, nft_options(r, opt.table))) ? 0 : 1;
+int write_nft(const CompileOptions& opt, const Resolved& r, const DenyReport& report) {
+  return write_output(opt.output, emit_nft(r.program, r.inputs.cluster, nft_options(r, opt.table, report))) ? 0 : 1;
 }
 
 // -b iptables|ip6tables: the rules to -o, and with --ipset-out the ipsets
@@ -42,6 +43,10 @@ bool usage_ok(const CompileOptions& opt) {
     std::cerr << "error: --ipset-out needs -b iptables or -b ip6tables\n";
     return false;
   }
+  if (!nft_backend && (opt.report.audit || !opt.report.log_denied.empty())) {
+    std::cerr << "error: --audit and --log-denied are for -b nft\n";
+    return false;
+  }
   if (!nft_backend && opt.table_given) {
     std::cerr << "error: --table names the nftables table; -b " << opt.backend << " has none\n";
     return false;
@@ -56,9 +61,11 @@ bool usage_ok(const CompileOptions& opt) {
 
 int run_compile(const CompileOptions& opt) {
   if (!usage_ok(opt)) return 2;
+  auto report = deny_report(opt.report);
+  if (!report) return 2;
   auto resolved = load_and_resolve(opt.inputs, opt.target);
   if (!resolved) return 1;
-  return opt.backend == "nft" ? write_nft(opt, *resolved) : write_iptables(opt, *resolved);
+  return opt.backend == "nft" ? write_nft(opt, *resolved, *report) : write_iptables(opt, *resolved);
 }
 
 }  // namespace
@@ -71,6 +78,7 @@ CommandRun setup_compile(CLI::App& sub) {
       ->capture_default_str();
   add_target_options(sub, opt->target);
   auto* table = add_table_option(sub, opt->table);
+  add_report_options(sub, opt->report);
   sub.add_option("-o,--output", opt->output, "output file (default: stdout)");
   sub.add_option("--ipset-out", opt->ipset_output,
                  "-b iptables|ip6tables: address groups go into ipsets, written to this file for `ipset restore`");

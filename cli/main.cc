@@ -19,6 +19,9 @@ const Command kCommands[] = {
      setup_apply_iptables},
     {"apply", "program the nftables ruleset into the kernel over netlink, atomically", setup_apply},
     {"verify", "check the rules with real traffic in a lab of network namespaces", setup_verify},
+    {"observe", "print the flows an --audit or --log-denied ruleset reports (nflog), each once",
+     setup_observe},
+    {"stats", "print the deny counters of an --audit or --log-denied ruleset", setup_stats},
 };
 
 std::vector<std::string> expand_aliases(int argc, char** argv) {

@@ -1,6 +1,7 @@
 #include "cli/resolve_step.h"
 
 #include <cctype>
+#include <iostream>
 
 #include "compiler/resolve.h"
 
@@ -22,6 +23,33 @@ void add_dns_carve_out_option(CLI::App& sub, TargetOptions& target) {
   sub.add_option("--dns-carve-out", target.dns_carve_out, "let every pod reach the cluster DNS on 53")
       ->check(CLI::IsMember({"none", "cluster"}))
       ->capture_default_str();
+}
+
+void add_report_options(CLI::App& sub, ReportOptions& report) {
+  sub.add_flag("--audit", report.audit,
+               "let what the policies deny through, and report it (nflog and counters; see docs/audit.md)");
+  sub.add_option("--log-denied", report.log_denied,
+                 "report each denied new connection to nflog, at most RATE (COUNT/second|minute|hour|day) per chain")
+      ->expected(0, 1)
+      ->default_str("10/second");
+  sub.add_option("--nflog-group", report.nflog_group, "the nflog group reports go to")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+}
+
+std::optional<DenyReport> deny_report(const ReportOptions& report) {
+  DenyReport r;
+  r.audit = report.audit;
+  r.nflog_group = report.nflog_group;
+  if (!report.log_denied.empty()) {
+    std::string error;
+    r.log = parse_rate(report.log_denied, &error);
+    if (!r.log) {
+      std::cerr << "error: --log-denied: " << error << "\n";
+      return std::nullopt;
+    }
+  }
+  return r;
 }
 
 CLI::Option* add_table_option(CLI::App& sub, std::string& table) {
@@ -62,8 +90,9 @@ std::optional<Resolved> load_and_resolve(const InputOptions& inputs, const Targe
   return r;
 }
 
-NftOptions nft_options(const Resolved& r, const std::string& table) {
+NftOptions nft_options(const Resolved& r, const std::string& table, const DenyReport& report) {
   NftOptions nft;
+  nft.report = report;
   nft.table = table;
   nft.target = r.target;
   nft.endpoint_pod = r.endpoint_pod;

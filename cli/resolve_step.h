@@ -28,6 +28,17 @@ void add_target_options(CLI::App& sub, TargetOptions& target);
 // --dns-carve-out alone.
 void add_dns_carve_out_option(CLI::App& sub, TargetOptions& target);
 
+// --audit, --log-denied[=RATE], --nflog-group N.
+struct ReportOptions {
+  bool audit = false;
+  std::string log_denied;  // empty: not given
+  uint16_t nflog_group = 100;
+};
+void add_report_options(CLI::App& sub, ReportOptions& report);
+
+// The reports asked for, or nullopt after printing why the rate is wrong.
+std::optional<DenyReport> deny_report(const ReportOptions& report);
+
 // --table NAME (the nftables table), checked; returns the option.
 CLI::Option* add_table_option(CLI::App& sub, std::string& table);
 
@@ -45,7 +56,7 @@ std::optional<Resolved> load_and_resolve(const InputOptions& inputs, const Targe
 
 // The backend options for what was resolved: -b nft with --table; -b
 // iptables|ip6tables, inline or with ipsets.
-NftOptions nft_options(const Resolved& r, const std::string& table);
+NftOptions nft_options(const Resolved& r, const std::string& table, const DenyReport& report = {});
 IptablesOptions iptables_options(const Resolved& r, const std::string& backend, bool ipset);
 
 }  // namespace netpolc

@@ -70,8 +70,22 @@ Config parse_header(const std::string& line) {
   c.name = rest.substr(0, rest.find(':'));
   std::istringstream args(rest.substr(rest.find(':') + 1));
   std::string flag, value;
-  while (args >> flag >> value) {
-    if (flag == "-s")
+  while (args >> flag) {
+    if (flag == "--audit") {
+      c.nft.report.audit = true;
+      continue;
+    }
+    if (flag.rfind("--log-denied=", 0) == 0) {
+      std::string error;
+      c.nft.report.log = parse_rate(flag.substr(flag.find('=') + 1), &error);
+      REQUIRE_MESSAGE(c.nft.report.log, error);
+      continue;
+    }
+    bool has_value = bool(args >> value);
+    REQUIRE_MESSAGE(has_value, "no value for " << flag << " in " << line);
+    if (flag == "--nflog-group")
+      c.nft.report.nflog_group = uint16_t(std::stoi(value));
+    else if (flag == "-s")
       c.snapshot = root() + "/" + value;
     else if (flag == "--table")
       c.nft.table = value;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The command-line contract (../shared/spec/cli.md) of `netpolc compile` (and
-# the usage errors of apply and verify):
+# the usage errors of apply, verify, observe and stats):
 # exit codes, nothing written on bad input, stdin and directories as inputs,
 # byte-identical output for the same inputs, and a one-pod change giving a
 # one-line diff.
@@ -106,6 +106,40 @@ for delay in 0 0.02 0.05 0.1 0.15 0.2 0.25 0.3 0.4 0.5 0.7 1; do
   rm -f "$tmp"/kill/*
 done
 check "SIGTERM at 12 moments of a compile leaves the old or the whole new output, nothing else" test $bad = 0
+
+# --audit / --log-denied, observe and stats (docs/audit.md): usage errors exit
+# 2 and say why; a namespace or table that is not there exits 1.
+"$NETPOLC" compile -s $lab -p $np11 --log-denied=10/fortnight >/dev/null 2>"$tmp/err"; rc=$?
+check "compile --log-denied with a bad rate exits 2" test $rc = 2
+check "a bad rate says what a rate looks like" grep -q "expected COUNT/UNIT" "$tmp/err"
+"$NETPOLC" compile -s $lab -p $np11 --log-denied=0/second >/dev/null 2>&1; rc=$?
+check "compile --log-denied=0/second exits 2" test $rc = 2
+"$NETPOLC" compile -s $lab -p $np11 -b iptables --audit >/dev/null 2>&1; rc=$?
+check "compile -b iptables --audit exits 2" test $rc = 2
+"$NETPOLC" apply -s $lab -p $np11 -b iptables --log-denied >/dev/null 2>&1; rc=$?
+check "apply -b iptables --log-denied exits 2" test $rc = 2
+"$NETPOLC" compile -s $lab -p $np11 --nflog-group 65536 >/dev/null 2>&1; rc=$?
+check "compile --nflog-group 65536 exits 2" test $rc = 2
+"$NETPOLC" compile -s $lab -p $np11 --log-denied --nflog-group 9 -o "$tmp/log.nft"; rc=$?
+check "compile --log-denied without a rate succeeds" test $rc = 0
+check "--log-denied alone logs 10/second to the group given" grep -q 'limit rate 10/second log prefix "np E .*" group 9' "$tmp/log.nft"
+"$NETPOLC" compile -s $lab -p $np11 --audit -o "$tmp/audit.nft"
+check "--audit ends the pod chains in return" grep -q 'counter name "deny/default/foo-deny-egress/egress" return' "$tmp/audit.nft"
+"$NETPOLC" observe --duration 3 >/dev/null 2>"$tmp/err"; rc=$?
+check "observe --duration without a unit exits 2" test $rc = 2
+check "a bad duration gives examples" grep -q "e.g. 30s" "$tmp/err"
+"$NETPOLC" observe --output yaml >/dev/null 2>&1; rc=$?
+check "observe --output yaml exits 2" test $rc = 2
+"$NETPOLC" observe --count 0 >/dev/null 2>&1; rc=$?
+check "observe --count 0 exits 2" test $rc = 2
+"$NETPOLC" stats --output csv >/dev/null 2>&1; rc=$?
+check "stats --output csv exits 2" test $rc = 2
+"$NETPOLC" observe --netns netpolc-no-such-ns --duration 1s >/dev/null 2>"$tmp/err"; rc=$?
+check "observe in a namespace that does not exist exits 1" test $rc = 1
+"$NETPOLC" stats --netns netpolc-no-such-ns >/dev/null 2>"$tmp/err"; rc=$?
+check "stats in a namespace that does not exist exits 1" test $rc = 1
+"$NETPOLC" observe -s fixtures/errors/bad-np11-database-no-egress.yaml --duration 1s >/dev/null 2>"$tmp/err"; rc=$?
+check "observe with a snapshot that is not one exits 1" test $rc = 1
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

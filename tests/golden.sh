@@ -10,7 +10,7 @@
 #                                golden/<dir>/<fixture>.NAME.ip6tables     (-b ip6tables)
 #
 # (no header: golden/<dir>/<fixture>.nft and so on, with the seeds' lab
-# snapshot). ARGS naming --table are for nft only. UPDATE_GOLDEN=1 rewrites
+# snapshot). ARGS naming --table, --audit or --log-denied are for nft only. UPDATE_GOLDEN=1 rewrites
 # the goldens instead of comparing; review them as diffs. Every golden is
 # loaded the way the real tool would, in a throwaway network namespace:
 # `nft -c -f`; `iptables-restore --test` / `ip6tables-restore --test` and a
@@ -97,7 +97,7 @@ check_all() {
   local fixture=$1 base=$2 backend
   shift 2
   for backend in nft iptables ipset ip6tables; do
-    case " $* " in *" --table "*) [ "$backend" = nft ] || continue ;; esac
+    case " $* " in *" --table "* | *" --audit "* | *" --log-denied"*) [ "$backend" = nft ] || continue ;; esac
     check_one "$fixture" "$base" "$backend" "$@"
   done
 }

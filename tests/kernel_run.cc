@@ -64,16 +64,10 @@ bool prepare_lab(KernelRun& run, const Scenario& s) {
   return true;
 }
 
-void probe_and_compare(KernelRun& run, const Scenario& s, const std::string& target) {
-  std::vector<lab::Probe> probes;
-  std::vector<const Expectation*> expected;
-  // What `netpolc matrix` says of each probe (empty with a DNS carve-out).
-  const std::vector<bool> matrix_all = matrix_verdicts(s);
-  std::vector<bool> matrix;
-  for (size_t k = 0; k < s.expectations.size(); ++k) {
-    const Expectation& e = s.expectations[k];
+ProbePlan plan_probes(const KernelRun& run, const Scenario& s) {
+  ProbePlan plan;
+  for (const auto& e : s.expectations) {
     if (e.protocol == L4::SCTP) continue;
-    if (!matrix_all.empty()) matrix.push_back(matrix_all[k]);
     lab::Probe p;
     p.from = run.host_of.at(e.from);
     p.to = run.host_of.at(e.to);
@@ -82,9 +76,21 @@ void probe_and_compare(KernelRun& run, const Scenario& s, const std::string& tar
              : e.protocol == L4::UDP ? lab::ProbeKind::UDP
                                      : lab::ProbeKind::ICMP;
     p.port = e.port;
-    probes.push_back(p);
-    expected.push_back(&e);
+    plan.probes.push_back(p);
+    plan.expected.push_back(&e);
   }
+  return plan;
+}
+
+void probe_and_compare(KernelRun& run, const Scenario& s, const std::string& target) {
+  // What `netpolc matrix` says of each probe (empty with a DNS carve-out).
+  const std::vector<bool> matrix_all = matrix_verdicts(s);
+  std::vector<bool> matrix;
+  for (size_t k = 0; k < s.expectations.size(); ++k)
+    if (s.expectations[k].protocol != L4::SCTP && !matrix_all.empty()) matrix.push_back(matrix_all[k]);
+  const ProbePlan plan = plan_probes(run, s);
+  const std::vector<lab::Probe>& probes = plan.probes;
+  const std::vector<const Expectation*>& expected = plan.expected;
   // Answers across the lab's veths take well under a millisecond; a dropped
   // probe costs the whole wait, and the scenarios have hundreds of steps.
   auto results = run.lab->probe(probes, std::chrono::milliseconds(250));

@@ -36,6 +36,14 @@ struct KernelRun {
 // failed) when it cannot be built.
 bool prepare_lab(KernelRun& run, const Scenario& s);
 
+// The probes of every expectation but SCTP (this kernel has none), each with
+// its expectation.
+struct ProbePlan {
+  std::vector<lab::Probe> probes;
+  std::vector<const Expectation*> expected;
+};
+ProbePlan plan_probes(const KernelRun& run, const Scenario& s);
+
 // Probes every expectation but SCTP (this kernel has none) at once and checks
 // each verdict; `target` names the ruleset in messages.
 void probe_and_compare(KernelRun& run, const Scenario& s, const std::string& target);
