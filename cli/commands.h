@@ -36,5 +36,6 @@ CommandRun setup_lint(CLI::App& sub);
 CommandRun setup_graph(CLI::App& sub);
 CommandRun setup_apply(CLI::App& sub);
 CommandRun setup_verify(CLI::App& sub);
+CommandRun setup_suggest(CLI::App& sub);
 
 }  // namespace netpolc

@@ -19,6 +19,7 @@ const Command kCommands[] = {
      setup_apply_iptables},
     {"apply", "program the nftables ruleset into the kernel over netlink, atomically", setup_apply},
     {"verify", "check the rules with real traffic in a lab of network namespaces", setup_verify},
+    {"suggest", "the NetworkPolicy allow rules for observed denied flows, as YAML", setup_suggest},
 };
 
 std::vector<std::string> expand_aliases(int argc, char** argv) {
