@@ -110,8 +110,8 @@ std::optional<ObservedFlow> read_flow(const YamlAt& at, Diagnostics& diags) {
   if (protocol) f.protocol = *protocol == "TCP" ? L4::TCP : *protocol == "UDP" ? L4::UDP : *protocol == "SCTP" ? L4::SCTP : L4::ICMP;
 
   YamlAt pod_at = at.field("pod");
-  if (!pod_at.present()) report_missing(at, "pod", diags);
-  else if (auto pod = read_object_ref(pod_at, "pod", diags)) f.pod = *pod;
+  if (pod_at.present())
+    if (auto pod = read_object_ref(pod_at, "pod", diags)) f.pod = *pod;
 
   YamlAt policies_at = at.field("policies");
   if (!policies_at.present()) {
@@ -146,7 +146,7 @@ std::optional<ObservedFlow> read_flow(const YamlAt& at, Diagnostics& diags) {
     return std::nullopt;
   }
   const std::string& side_pod = f.denied_by == Direction::Egress ? f.src.pod : f.dst.pod;
-  if (!side_pod.empty() && side_pod != f.pod) {
+  if (!side_pod.empty() && !f.pod.empty() && side_pod != f.pod) {
     diags.error(pod_at.loc(), pod_at.path, "the isolated pod " + quoted(f.pod) + " is not the " +
                                                (f.denied_by == Direction::Egress ? "source" : "destination") + " " +
                                                quoted(side_pod));

@@ -34,7 +34,7 @@ struct ObservedFlow {
   L4 protocol = L4::TCP;  // ICMP stands for ICMP and ICMPv6 (by the address family)
   uint16_t port = 0;      // 0 for ICMP
   Direction denied_by = Direction::Egress;
-  std::string pod;                    // the isolated pod on that side, "ns/name" (a hint)
+  std::string pod;                    // the isolated pod on that side, "ns/name" (a hint; may be empty)
   std::vector<std::string> policies;  // the policies isolating that side, "ns/name"
   uint64_t count = 1;
   SourceLoc loc;  // of the entry, for warnings about it

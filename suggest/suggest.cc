@@ -59,8 +59,8 @@ std::optional<Entry> resolve_flow(const Cluster& c, const PolicySet& ps, const E
   long iso = ev.pod_by_ip(iso_end.ip), peer = ev.pod_by_ip(peer_end.ip);
   std::string what = flow_text(c, ev, f) + " (denied by " + direction_name(d) + ")";
   if (iso < 0) {
-    diags.warning(f.loc, "", what + ": the isolated pod " + f.pod + " (" + format_ip(iso_end.ip) +
-                                 ") is not an enforced pod of the snapshot; skipped");
+    std::string pod = f.pod.empty() ? format_ip(iso_end.ip) : f.pod + " (" + format_ip(iso_end.ip) + ")";
+    diags.warning(f.loc, "", what + ": the isolated pod " + pod + " is not an enforced pod of the snapshot; skipped");
     return std::nullopt;
   }
   check_hint(f.pod, iso, iso_end.ip, c, f, diags);
@@ -72,7 +72,11 @@ std::optional<Entry> resolve_flow(const Cluster& c, const PolicySet& ps, const E
   }
   Verdict v = ev.evaluate({f.src.ip, f.dst.ip, f.protocol, f.port});
   const SideVerdict& side = d == Direction::Egress ? v.egress : v.ingress;
-  if (v.loopback || !side.isolated()) {
+  if (v.loopback) {
+    diags.warning(f.loc, "", what + ": a pod talking to itself is never filtered; skipped");
+    return std::nullopt;
+  }
+  if (!side.isolated()) {
     diags.warning(f.loc, "", what + ": " + pod_name(c, size_t(iso)) + " is not isolated for " + direction_name(d) +
                                  " by the policies given; nothing to allow, skipped");
     return std::nullopt;
