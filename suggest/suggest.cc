@@ -129,6 +129,34 @@ std::string blur_list(const Cluster& c, const std::vector<std::vector<size_t>>& 
   return s;
 }
 
+// The comment lines above a rule: the flows it allows and what it allows
+// beyond them (also a warning).
+std::vector<std::string> rule_notes(const Cluster& c, const Evaluator& ev, const ObservedFlows& flows,
+                                    const std::vector<Entry>& entries, const Policy& pol, Direction d,
+                                    const BuiltRule& r, Diagnostics& diags) {
+  constexpr size_t kShown = 8;
+  std::vector<std::string> notes;
+  std::set<size_t> flow_ids;
+  for (size_t e : r.entries) flow_ids.insert(entries[e].flow);
+  for (size_t id : flow_ids) {
+    if (notes.size() == kShown) {
+      notes.push_back("... and " + std::to_string(flow_ids.size() - kShown) + " more observed flows");
+      break;
+    }
+    notes.push_back("observed: " + flow_text(c, ev, flows.flows[id]) + " (count " +
+                    std::to_string(flows.flows[id].count) + ")");
+  }
+  if (r.dns) notes.push_back("DNS pinned to kube-dns (or the snapshot's DNS servers) on 53/UDP and 53/TCP");
+  if (!r.exact) {
+    std::string msg = pol.ns + "/" + pol.name + " " + direction_name(d) + "[" + std::to_string(pol.rules(d).size()) +
+                      "] also allows " + r.unobserved +
+                      " that were not observed: no stable labels tell apart the pods of " + blur_list(c, r.blurs);
+    diags.warning(flows.flows[*flow_ids.begin()].loc, "", msg);
+    notes.push_back("WARNING: " + msg + ".");
+  }
+  return notes;
+}
+
 // The policy name: allow-observed-<workload>-<direction>, the workload named
 // by its selector's values, preferred keys first; unique in its namespace.
 std::string policy_name(const Labels& selector, Direction d, const std::string& ns,
@@ -218,29 +246,9 @@ Suggestion suggest_policies(const Cluster& c, const PolicySet& ps, const Observe
     }
 
     for (auto& r : build_rules(c, key.ns, d, sel.selected, entries)) {
-      std::vector<std::string> notes;
-      std::set<size_t> flow_ids;
-      for (size_t e : r.entries) flow_ids.insert(entries[e].flow);
-      size_t shown = 0;
-      for (size_t id : flow_ids) {
-        if (++shown > 8) {
-          notes.push_back("... and " + std::to_string(flow_ids.size() - 8) + " more observed flows");
-          break;
-        }
-        notes.push_back("observed: " + flow_text(c, ev, flows.flows[id]) + " (count " +
-                        std::to_string(flows.flows[id].count) + ")");
-      }
-      if (r.dns) notes.push_back("DNS pinned to kube-dns (or the snapshot's DNS servers) on 53/UDP and 53/TCP");
-      if (!r.exact) {
-        std::string msg = pol.ns + "/" + pol.name + " " + direction_name(d) + "[" +
-                          std::to_string(pol.rules(d).size()) + "] also allows " + r.unobserved +
-                          " that were not observed: no stable labels tell apart the pods of " + blur_list(c, r.blurs);
-        diags.warning(flows.flows[*flow_ids.begin()].loc, "", msg);
-        notes.push_back("WARNING: " + msg + ".");
-        for (auto& b : r.blurs) out.blurs.push_back(std::move(b));
-      }
+      sp.rule_notes.push_back(rule_notes(c, ev, flows, entries, pol, d, r, diags));
+      for (auto& b : r.blurs) out.blurs.push_back(std::move(b));
       (d == Direction::Egress ? pol.egress_rules : pol.ingress_rules).push_back(std::move(r.rule));
-      sp.rule_notes.push_back(std::move(notes));
     }
     out.policies.push_back(std::move(sp));
   }
