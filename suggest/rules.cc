@@ -144,24 +144,15 @@ std::vector<BuiltRule> build_rules(const Cluster& c, const std::string& ns, Dire
     return s;
   };
 
-  std::vector<Spec> specs;
+  // The peers, sorted, so that everything built from them is in order.
+  std::vector<Spec> entry_specs;
+  for (const Entry& e : entries) entry_specs.push_back(spec_of(e));
+  std::vector<Spec> specs = entry_specs;
+  std::sort(specs.begin(), specs.end());
+  specs.erase(std::unique(specs.begin(), specs.end()), specs.end());
   std::vector<size_t> spec_of_entry;
-  for (const Entry& e : entries) {
-    Spec s = spec_of(e);
-    auto it = std::find(specs.begin(), specs.end(), s);
-    spec_of_entry.push_back(size_t(it - specs.begin()));
-    if (it == specs.end()) specs.push_back(s);
-  }
-  // Sorted specs, so that everything built from them is in order.
-  std::vector<size_t> order(specs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return specs[a] < specs[b]; });
-  std::vector<size_t> rank(specs.size());
-  for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
-  std::vector<Spec> sorted;
-  for (size_t i : order) sorted.push_back(specs[i]);
-  specs = sorted;
-  for (auto& s : spec_of_entry) s = rank[s];
+  for (const Spec& s : entry_specs)
+    spec_of_entry.push_back(size_t(std::lower_bound(specs.begin(), specs.end(), s) - specs.begin()));
 
   std::vector<std::set<PortKey>> ports_of(specs.size());
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -169,8 +160,8 @@ std::vector<BuiltRule> build_rules(const Cluster& c, const std::string& ns, Dire
     if (entries[i].target.dns) ports.insert({kDnsUdp, kDnsTcp});
     else ports.insert(entries[i].port);
   }
-  for (auto& ports : ports_of)
-    if (ports.begin()->all) ports = {PortKey{true, L4::TCP, 0}};
+  for (auto& ports : ports_of)  // every port takes in the others
+    if (std::any_of(ports.begin(), ports.end(), [](const PortKey& k) { return k.all; })) ports = {PortKey{true}};
 
   Groups a = by_port_sets(ports_of), b = by_peer_sets(ports_of);
   Groups& groups = b.size() < a.size() ? b : a;

@@ -377,3 +377,16 @@ TEST_CASE("suggest: a hint that disagrees with the snapshot is reported, the sna
   CHECK(has_warning(diags, "observe named x/old at 10.244.7.3, but the snapshot has x/b; the snapshot is used"));
   CHECK(s.policies.size() == 1);
 }
+
+TEST_CASE("suggest: ICMP and TCP to one peer with --allow-icmp-as-all-ports: one rule without ports") {
+  auto [l, diags, s] = run(load_texts({{"c.yaml", kSmallCluster}}, {{"p.yaml", kDenyButDebug}},
+                                      {"f.json", flows_json(R"({"src": {"ip": "10.244.7.3"}, "dst": {"ip": "10.244.7.1"},
+      "protocol": "ICMP", "deniedBy": "egress", "policies": ["x/deny"], "count": 1},
+    {"src": {"ip": "10.244.7.3"}, "dst": {"ip": "10.244.7.1"},
+      "protocol": "TCP", "port": 80, "deniedBy": "egress", "policies": ["x/deny"], "count": 1})")}),
+                           true);
+  const auto& rules = rules_of(s, "allow-observed-b-egress");
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0].ports.empty());
+  CHECK(check_property(l, s, true) > 0);
+}
