@@ -38,5 +38,6 @@ CommandRun setup_apply(CLI::App& sub);
 CommandRun setup_verify(CLI::App& sub);
 CommandRun setup_observe(CLI::App& sub);
 CommandRun setup_stats(CLI::App& sub);
+CommandRun setup_suggest(CLI::App& sub);
 
 }  // namespace netpolc

@@ -22,6 +22,7 @@ const Command kCommands[] = {
     {"observe", "print the flows an --audit or --log-denied ruleset reports (nflog), each once",
      setup_observe},
     {"stats", "print the deny counters of an --audit or --log-denied ruleset", setup_stats},
+    {"suggest", "the NetworkPolicy allow rules for observed denied flows, as YAML", setup_suggest},
 };
 
 std::vector<std::string> expand_aliases(int argc, char** argv) {

@@ -1,7 +1,9 @@
 // The bad-input corpora: every fixtures/errors/bad-* file goes through
 // parse_policies, every fixtures/errors/snapshot/bad-* file through
-// parse_snapshot, and the formatted diagnostics must equal the golden at the
-// mirrored path (golden/errors/[snapshot/]<same name>.err) to the letter.
+// parse_snapshot, every fixtures/errors/flows/bad-* file through
+// read_observed_flows (suggest --from-observed), and the formatted
+// diagnostics must equal the golden at the mirrored path
+// (golden/errors/[snapshot/|flows/]<same name>.err) to the letter.
 // UPDATE_GOLDEN=1 rewrites the goldens instead; review them as a diff.
 #include <doctest/doctest.h>
 
@@ -15,6 +17,7 @@
 
 #include "compiler/policy_parser.h"
 #include "compiler/snapshot_parser.h"
+#include "suggest/observed_flows.h"
 
 using namespace netpolc;
 namespace fs = std::filesystem;
@@ -46,6 +49,8 @@ const Corpus kCorpora[] = {
      [](const InputFile& in, Diagnostics& diags) { parse_policies({in}, diags); }, 60},
     {"fixtures/errors/snapshot", "golden/errors/snapshot",
      [](const InputFile& in, Diagnostics& diags) { parse_snapshot({in}, diags); }, 40},
+    {"fixtures/errors/flows", "golden/errors/flows",
+     [](const InputFile& in, Diagnostics& diags) { (void)suggest::read_observed_flows(in, diags); }, 15},
 };
 
 // Every bad-*.{yaml,yml,json} of a corpus, relative to the repository root.

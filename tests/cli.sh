@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The command-line contract (../shared/spec/cli.md) of `netpolc compile` (and
-# the usage errors of apply, verify, observe and stats):
+# suggest, and the usage errors of apply, verify, observe and stats):
 # exit codes, nothing written on bad input, stdin and directories as inputs,
 # byte-identical output for the same inputs, and a one-pod change giving a
 # one-line diff.
@@ -63,6 +63,39 @@ POD
 "$NETPOLC" compile -s $lab -s "$tmp/one-more.yaml" -p $np11 -o "$tmp/after.nft"
 changed=$(diff "$tmp/before.nft" "$tmp/after.nft" | grep -c '^[<>]')
 check "one pod added changes only its map element and the header ($changed lines)" test "$changed" = 3
+
+# suggest: bad observed flows exit 1 and write nothing; the output is what
+# stdout shows, written whole; what it writes compiles with the policies.
+lock=fixtures/seeds/np12-complete-lockdown.yaml
+obs=fixtures/suggest/lockdown.json
+"$NETPOLC" suggest -s $lab -p $lock --from-observed $obs -o "$tmp/s.yaml" --diff none 2>/dev/null; rc=$?
+check "suggest succeeds with exit 0" test $rc = 0
+"$NETPOLC" suggest -s $lab -p $lock --from-observed $obs --diff none >"$tmp/s2.yaml" 2>/dev/null
+check "suggest: stdout and -o give the same bytes" cmp -s "$tmp/s.yaml" "$tmp/s2.yaml"
+"$NETPOLC" compile -s $lab -p $lock -p "$tmp/s.yaml" -o /dev/null; rc=$?
+check "suggest: its output compiles with the policies in force" test $rc = 0
+"$NETPOLC" suggest -s $lab -p $lock -p "$tmp/s.yaml" --from-observed $obs --diff none 2>"$tmp/err" >"$tmp/s3.yaml"
+check "suggest: once applied, the same flows suggest no policy" test -z "$(grep -v '^#' "$tmp/s3.yaml")"
+check "  and say they are allowed already" grep -q 'already allowed by default/allow-observed-frontend-egress' "$tmp/err"
+"$NETPOLC" suggest -s $lab -p $lock --from-observed $obs 2>"$tmp/err" >/dev/null
+check "suggest: the reachability it opens goes to stderr" grep -q '8 flows become allowed, 0 flows become denied' "$tmp/err"
+cp "$tmp/s.yaml" "$tmp/keep.yaml"
+"$NETPOLC" suggest -s $lab -p $lock --from-observed fixtures/errors/flows/bad-port-range.json -o "$tmp/s.yaml" 2>"$tmp/err"; rc=$?
+check "suggest: bad observed flows exit 1" test $rc = 1
+check "  and leave the old output untouched" cmp -s "$tmp/s.yaml" "$tmp/keep.yaml"
+check "  and name file:line:col and field" grep -q 'bad-port-range.json:6:138: error: flows\[0\].port: port 70000 is out of range 1-65535' "$tmp/err"
+"$NETPOLC" suggest -s $lab -p $lock --from-observed fixtures/errors/flows/bad-kind.json -o "$tmp/s-new.yaml" 2>/dev/null; rc=$?
+check "suggest: a wrong kind exits 1 and writes no new file" test $rc = 1 -a ! -e "$tmp/s-new.yaml"
+"$NETPOLC" suggest -s $lab -p $lock --from-observed "$tmp/no-such.json" 2>"$tmp/err" >/dev/null; rc=$?
+check "suggest: a missing flows file exits 1" test $rc = 1
+check "  and is named" grep -q 'no-such.json: error: no such file or directory' "$tmp/err"
+"$NETPOLC" suggest -s $lab -p $lock >/dev/null 2>&1; rc=$?
+check "suggest without --from-observed exits 2" test $rc = 2
+"$NETPOLC" suggest -s $lab -p $lock --from-observed $obs --diff html >/dev/null 2>&1; rc=$?
+check "suggest --diff html exits 2" test $rc = 2
+"$NETPOLC" suggest -s $lab -p $lock --from-observed - --diff none <$obs >"$tmp/s4.yaml" 2>/dev/null
+check "suggest: flows from stdin give the same policies" \
+  test "$(grep -v '^#' "$tmp/s4.yaml")" = "$(grep -v '^#' "$tmp/s.yaml")"
 
 # apply and verify: flags of the wrong backend and bad --external values are
 # usage errors (exit 2), found before anything touches the kernel.

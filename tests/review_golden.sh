@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Golden tests of the review commands (matrix, explain, diff, lint, graph).
-# Every file under fixtures/review/ may carry header lines
+# Golden tests of the review commands (matrix, explain, diff, lint, graph)
+# and of suggest. Every file under fixtures/review/ and fixtures/suggest/ may
+# carry header lines
 #
-#   # review: NAME: ARGS...      -> golden/review/<file without extension>.NAME
+#   # review: NAME: ARGS...      -> golden/<its path below fixtures/, without extension>.NAME
 #
 # ARGS are netpolc's arguments; {} stands for the file itself. The golden is
 # what netpolc prints on stdout, then "[exit N]" when it exits non-zero and
@@ -46,7 +47,7 @@ run_one() {  # golden args...
   esac
 }
 
-for fixture in $(find fixtures/review -type f \( -name '*.yaml' -o -name '*.args' \) | sort); do
+for fixture in $(find fixtures/review fixtures/suggest -type f \( -name '*.yaml' -o -name '*.args' \) | sort); do
   rel=${fixture#fixtures/}
   base=golden/${rel%.*}
   while IFS= read -r h; do
@@ -56,7 +57,7 @@ for fixture in $(find fixtures/review -type f \( -name '*.yaml' -o -name '*.args
     args=${args//\{\}/$fixture}
     case "$name:$args" in  # a golden's extension says its format
       *.md:*--format\ markdown* | *.md:*--markdown* | *.json:*--format\ json* | *.sarif:*--format\ sarif* | *.mmd:*--format\ mermaid* | \
-      *.txt:* | *.dot:*) ;;
+      *.txt:* | *.dot:* | yaml:suggest\ * | *.yaml:suggest\ *) ;;
       *) echo "FAIL $fixture: '$name' does not match the --format of: $args"; fail=$((fail + 1)); count=$((count + 1)); continue ;;
     esac
     # shellcheck disable=SC2086
