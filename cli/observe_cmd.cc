@@ -146,8 +146,11 @@ int run_observe(const ObserveOptions& opt) {
   if (!read_reports_table(opt, &table)) return 1;
   observe::Observations obs;
   if (!listen(opt, duration_ms, obs)) return 1;
-  // Read again: the table may have been replaced while we listened.
-  if (!read_reports_table(opt, &table)) return 1;
+  // Read again: the table may have been replaced while we listened (when it
+  // is gone, or reports nothing now, the names it had at the start serve).
+  observe::TableReports now;
+  if (read_reports_table(opt, &now)) table = std::move(now);
+  else std::cerr << "warning: naming the flows from the table as it was when observing started\n";
   auto flows = observe::name_flows(obs, table, *names);
   const char* mode = observe::mode_name(obs, table);
   std::string out = opt.output == "json" ? observe::flows_json(flows, mode) : observe::flows_text(flows, mode);
