@@ -3,6 +3,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -98,6 +99,21 @@ void report_parser_error(const InputFile& in, const yaml_parser_t& p, Diagnostic
   if (p.context && (context.line != at.line || context.col != at.col))
     problem += " (" + std::string(p.context) + " that starts at " + where + ")";
   report_syntax_error(in, at, problem, diags);
+}
+
+// Where the text has a line break other than \n and \r\n, which YAML counts
+// as one (so that libyaml's line numbers would not be the lines diagnostics
+// quote), or nullopt.
+std::optional<size_t> other_line_break(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) return i;
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x85) return i;
+    if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(text[i + 2]) == 0xA8 || static_cast<unsigned char>(text[i + 2]) == 0xA9))
+      return i;
+  }
+  return std::nullopt;
 }
 
 const char* text_of(const yaml_char_t* s) { return reinterpret_cast<const char*>(s); }
@@ -272,6 +288,13 @@ class StreamReader {
 }  // namespace
 
 std::vector<Document> read_yaml(const InputFile& in, ReadBudget& budget, Diagnostics& diags) {
+  if (auto at = other_line_break(in.text)) {
+    report_syntax_error(in, loc_of_offset(in, *at),
+                        "a line break other than \\n or \\r\\n (a lone \\r, or Unicode NEL, LS or "
+                        "PS); netpolc reads lines that end in \\n or \\r\\n",
+                        diags);
+    return {};
+  }
   return StreamReader(in, budget, diags).read();
 }
 
