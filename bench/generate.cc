@@ -13,6 +13,8 @@
 #include <iostream>
 #include <string>
 
+#include "bench/pod_addresses.h"
+
 namespace {
 
 struct Options {
@@ -20,17 +22,8 @@ struct Options {
   std::string out = ".";
 };
 
-std::string ip4(long i) {  // 10.<16..>.x.y: up to ~1M pods
-  long n = i + 256;
-  return "10." + std::to_string(16 + n / 65536) + "." + std::to_string((n / 256) % 256) + "." +
-         std::to_string(n % 256);
-}
-
-std::string ip6(long i) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "fd00::%lx:%lx", (i >> 16) & 0xffff, i & 0xffff);
-  return buf;
-}
+using netpolc::bench::ip4;
+using netpolc::bench::ip6;
 
 void write_cluster(const Options& o, long namespaces, std::ostream& out) {
   out << "apiVersion: netpolc/v1\nkind: Inventory\nnamespaces:\n  kube-system: {}\n";

@@ -4,24 +4,29 @@
 
 namespace netpolc {
 
-void SourceFiles::add(const std::string& name, std::string text) {
+void SourceFiles::add(const std::string& name, SharedText text) {
   File& f = files_[name];
   f.text = std::move(text);
-  f.line_starts = {0};
-  for (size_t i = 0; i < f.text.size(); ++i)
-    if (f.text[i] == '\n') f.line_starts.push_back(i + 1);
+  f.line_starts.clear();
 }
 
 const std::string* SourceFiles::text(const std::string& name) const {
   auto it = files_.find(name);
-  return it == files_.end() ? nullptr : &it->second.text;
+  return it == files_.end() ? nullptr : &it->second.text.str();
 }
 
 std::string SourceFiles::line(const std::string& name, int line) const {
   auto it = files_.find(name);
-  if (it == files_.end() || line <= 0 || size_t(line) > it->second.line_starts.size()) return {};
+  if (it == files_.end() || line <= 0) return {};
   const std::string& t = it->second.text;
-  size_t pos = it->second.line_starts[size_t(line - 1)];
+  std::vector<size_t>& starts = it->second.line_starts;
+  if (starts.empty()) {
+    starts.push_back(0);
+    for (size_t i = 0; i < t.size(); ++i)
+      if (t[i] == '\n') starts.push_back(i + 1);
+  }
+  if (size_t(line) > starts.size()) return {};
+  size_t pos = starts[size_t(line - 1)];
   size_t end = t.find('\n', pos);
   std::string s = t.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
   if (!s.empty() && s.back() == '\r') s.pop_back();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,18 +53,34 @@ class Diagnostics {
   size_t errors_ = 0;  // counted as they come: readers ask after every field
 };
 
+// The text of an input, shared by its readers and the diagnostics that quote
+// it: 128 MiB of input is kept once, not copied for each.
+class SharedText {
+ public:
+  SharedText(std::string text = {}) : text_(std::make_shared<const std::string>(std::move(text))) {}
+  SharedText(const char* text) : SharedText(std::string(text)) {}
+  const std::string& str() const { return *text_; }
+  operator const std::string&() const { return *text_; }
+  size_t size() const { return text_->size(); }
+
+ private:
+  std::shared_ptr<const std::string> text_;
+};
+
 // The text of every input read in a run, so that diagnostics can quote lines.
 class SourceFiles {
  public:
-  void add(const std::string& name, std::string text);
+  void add(const std::string& name, SharedText text);
   const std::string* text(const std::string& name) const;
   // The 1-based line of a file, without its newline; empty when unknown.
   std::string line(const std::string& name, int line) const;
 
  private:
   struct File {
-    std::string text;
-    std::vector<size_t> line_starts;  // so that quoting a line costs its length
+    SharedText text;
+    // Where each line starts, found when a line is first quoted (most runs
+    // quote none), so that quoting a line costs its length.
+    mutable std::vector<size_t> line_starts;
   };
   std::map<std::string, File> files_;
 };

@@ -28,10 +28,17 @@ static ReadResult read_capped(std::istream& in, size_t max_bytes, std::string& o
   return in.bad() ? ReadResult::Unreadable : ReadResult::Ok;
 }
 
+// Room past the end of a text for readers that read ahead (simdjson's
+// SIMDJSON_PADDING), so that they need no copy of it.
+constexpr size_t kReadAhead = 64;
+
 static ReadResult read_file(const std::string& path, size_t max_bytes, std::string& out) {
   std::error_code ec;
-  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) > max_bytes && !ec)
-    return ReadResult::TooLarge;
+  if (fs::is_regular_file(path, ec)) {
+    size_t size = fs::file_size(path, ec);
+    if (!ec && size > max_bytes) return ReadResult::TooLarge;
+    if (!ec) out.reserve(size + kReadAhead);
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) return ReadResult::Unreadable;
   return read_capped(f, max_bytes, out);
@@ -51,8 +58,9 @@ std::vector<InputFile> read_inputs(const std::vector<std::string>& paths, Diagno
                       " MiB of input, every file together");
     } else {
       used += text.size();
-      sources.add(name, text);
-      out.push_back({name, std::move(text)});
+      SharedText shared(std::move(text));
+      sources.add(name, shared);
+      out.push_back({name, shared});
     }
   };
   for (const auto& path : paths) {

@@ -10,9 +10,8 @@
 
 namespace netpolc {
 
-// The most one run reads, every input together. yaml-cpp keeps about 60
-// bytes of memory per byte of YAML: 128 MiB of input is about 8 GB
-// (docs/robustness.md).
+// The most one run reads, every input together (docs/robustness.md has what
+// the largest input costs).
 constexpr size_t kMaxInputBytes = size_t(128) << 20;
 
 // Reads every input named by `paths`, in order, and records its text in

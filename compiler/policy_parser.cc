@@ -25,9 +25,9 @@ void report_missing(const YamlAt& at, Diagnostics& diags) {
 
 // Whether the map `at` has the key `name`, whatever its value (null included).
 bool has_field(const YamlAt& at, const std::string& name) {
-  if (!at.node.IsMap()) return false;
-  for (auto it = at.node.begin(); it != at.node.end(); ++it)
-    if (it->first.IsScalar() && it->first.Scalar() == name) return true;
+  if (!at.node.is_map()) return false;
+  for (size_t i = 0; i < at.node.size(); ++i)
+    if (at.node.key(i).is_scalar() && at.node.key(i).scalar() == name) return true;
   return false;
 }
 
@@ -132,15 +132,15 @@ LabelRequirement read_requirement(const YamlAt& at, Diagnostics& diags) {
     }
   }
 
-  if (!parsed || (values.present() && !values.node.IsSequence())) return req;
+  if (!parsed || (values.present() && !values.node.is_sequence())) return req;
   req.op = *parsed;
   bool set_op = req.op == LabelRequirement::Op::In || req.op == LabelRequirement::Op::NotIn;
   size_t count = values.node.size();
   if (set_op && count == 0) {
     diags.error(values.present() ? values.loc() : op.loc(), values.path,
-                "operator " + op.node.Scalar() + " needs at least one value");
+                "operator " + std::string(op.node.scalar()) + " needs at least one value");
   } else if (!set_op && count > 0) {
-    diags.error(values.loc(), values.path, "operator " + op.node.Scalar() + " takes no values");
+    diags.error(values.loc(), values.path, "operator " + std::string(op.node.scalar()) + " takes no values");
   }
   return req;
 }
@@ -152,7 +152,7 @@ LabelRequirement read_requirement(const YamlAt& at, Diagnostics& diags) {
 LabelSelector read_selector(const YamlAt& at, Diagnostics& diags) {
   LabelSelector sel;
   sel.loc = at.loc();
-  if (at.node.IsNull()) {
+  if (at.node.is_null()) {
     diags.error(at.loc(), at.path,
                 "expected an object, found null (write {} to select everything)");
     return sel;
@@ -218,7 +218,7 @@ std::optional<Cidr> read_cidr(const YamlAt& at, const char* noun, Diagnostics& d
 // Except values will be rejected if they are outside the cidr range": each
 // must be of the same family and strictly inside cidr (a longer prefix).
 void check_except(const YamlAt& at, const Cidr& outer, const Cidr& inner, Diagnostics& diags) {
-  std::string text = at.node.Scalar();
+  std::string text(at.node.scalar());
   std::string block = format_cidr(outer);
   if (outer.addr.family != inner.addr.family) {
     diags.error(at.loc(), at.path,
@@ -325,7 +325,7 @@ bool is_decimal(const std::string& s) {
 std::optional<int32_t> read_port_number(const YamlAt& at, const char* noun, Diagnostics& diags) {
   auto n = read_int(at, diags);
   if (!n) return std::nullopt;
-  const std::string& s = at.node.Scalar();
+  std::string s(at.node.scalar());
   size_t digits = s.find_first_of("123456789");
   if (s.size() > 1 && digits != std::string::npos && s.find('0') < digits) {
     diags.error(at.loc(), at.path,
@@ -347,14 +347,14 @@ std::optional<int32_t> read_port_number(const YamlAt& at, const char* noun, Diag
 // needs a letter. Returns false when the field is there but unusable.
 bool read_port_value(const YamlAt& at, PortSpec& port, Diagnostics& diags) {
   if (!at.present()) return true;
-  if (!at.node.IsScalar()) {
+  if (!at.node.is_scalar()) {
     diags.error(at.loc(), at.path,
                 std::string("expected a port number or name, found ") +
-                    (at.node.IsMap() ? "an object" : "a list"));
+                    (at.node.is_map() ? "an object" : "a list"));
     return false;
   }
-  const std::string& s = at.node.Scalar();
-  bool plain = at.node.Tag() == "?";
+  std::string s(at.node.scalar());
+  bool plain = at.node.plain();
   if (plain && is_decimal(s)) {
     port.port = read_port_number(at, "port", diags);
     return port.port.has_value();
@@ -483,7 +483,7 @@ void read_spec(const YamlAt& at, Policy& policy, Diagnostics& diags) {
   YamlAt egress = at.field("egress");
   policy.ingress_rules = read_rules(at.field("ingress"), "from", diags);
   policy.egress_rules = read_rules(egress, "to", diags);
-  bool has_egress_rules = egress.node.IsSequence() && egress.node.size() > 0;
+  bool has_egress_rules = egress.node.is_sequence() && egress.node.size() > 0;
   auto written = [&](const char* key) { return has_field(at, key) ? key_loc(at, key) : SourceLoc{}; };
   policy.policy_types_loc = written("policyTypes");
   policy.ingress_loc = written("ingress");
@@ -549,7 +549,7 @@ class PolicyReader {
  public:
   // One YAML document: a NetworkPolicy, NetworkPolicyList or List.
   void read_document(const YamlAt& at, Diagnostics& diags) {
-    if (!at.node.IsMap()) {
+    if (!at.node.is_map()) {
       check_map(at, {}, diags);  // reports what it found instead
       return;
     }
@@ -591,7 +591,7 @@ class PolicyReader {
     bool typed = kind == "NetworkPolicyList";
     for (size_t i = 0; i < items.node.size(); ++i) {
       YamlAt item = items.item(i);
-      if (!item.node.IsMap()) {
+      if (!item.node.is_map()) {
         check_map(item, {}, diags);
         continue;
       }
@@ -666,12 +666,12 @@ PolicySet parse_policies(const std::vector<InputFile>& files, Diagnostics& diags
   ReadBudget budget(files);
   for (const auto& file : files) {
     for (const auto& doc : load_documents(file, budget, diags)) {
-      if (doc.IsNull()) continue;  // an empty document ("---" alone, comments)
+      if (root_of(doc).is_null()) continue;  // an empty document ("---" alone, comments)
       DocumentSize size = check_document_size(doc, file.name, budget, diags);
       if (size == DocumentSize::TooLarge) return std::move(reader).finish();
       if (size == DocumentSize::TooDeep) continue;
       Diagnostics doc_diags;
-      reader.read_document(YamlAt{doc, file.name, ""}, doc_diags);
+      reader.read_document(YamlAt{root_of(doc), file.name, ""}, doc_diags);
       append_in_source_order(doc_diags, diags);
     }
   }

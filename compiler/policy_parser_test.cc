@@ -809,7 +809,7 @@ TEST_CASE("hostile input is reported, never thrown") {
       "kind: List\napiVersion: v1\nitems: [{kind: List, apiVersion: v1, items: []}]\n",
       "\xff\xfegarbage: [\x01",
       "\x01\x02\x03",
-      // yaml-cpp 0.7's LoadAll loops for ever on these (yaml_util.cc, stuck_at).
+      // yaml-cpp 0.7's LoadAll, the reader before libyaml, looped for ever on these.
       ",",
       "&a ,",
       "!!str ,",

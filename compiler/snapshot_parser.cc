@@ -31,7 +31,7 @@ const char* family_name(Family f) { return f == Family::V4 ? "IPv4" : "IPv6"; }
 
 // Reports unless `at` is a map; unlike check_map, says nothing about its keys.
 bool expect_object(const YamlAt& at, Diagnostics& diags) {
-  if (at.node.IsMap()) return true;
+  if (at.node.is_map()) return true;
   diags.error(at.loc(), at.path, std::string("expected an object, found ") + node_kind_name(at.node));
   return false;
 }
@@ -457,7 +457,7 @@ void read_containers(const YamlAt& list, bool init, PodDraft& d, Diagnostics& di
 void read_status_ips(const YamlAt& status, PodDraft& d, Diagnostics& diags) {
   YamlAt single = status.field("podIP");
   std::optional<IpAddr> single_ip;
-  bool single_empty = single.node.IsScalar() && single.node.Scalar().empty();  // "" is unset
+  bool single_empty = single.node.is_scalar() && single.node.scalar().empty();  // "" is unset
   if (single.present() && !single_empty) single_ip = read_ip(single, diags);
 
   YamlAt list = status.field("podIPs");
@@ -526,14 +526,15 @@ std::vector<Entry> map_entries(const YamlAt& at, Diagnostics& diags) {
   std::vector<Entry> out;
   if (!at.present()) return out;
   if (!expect_object(at, diags)) return out;
-  for (auto it = at.node.begin(); it != at.node.end(); ++it) {
-    SourceLoc loc = loc_of(it->first, at.file);
-    if (!it->first.IsScalar()) {
+  for (size_t i = 0; i < at.node.size(); ++i) {
+    NodeRef k = at.node.key(i);
+    SourceLoc loc = loc_of(k, at.file);
+    if (!k.is_scalar()) {
       diags.error(loc, at.path, "object keys must be strings");
       continue;
     }
-    std::string key = it->first.Scalar();
-    out.push_back({key, loc, {it->second, at.file, entry_path(at.path, key)}});
+    std::string key(k.scalar());
+    out.push_back({key, loc, {at.node.value(i), at.file, entry_path(at.path, key)}});
   }
   return out;
 }
@@ -781,12 +782,12 @@ Cluster parse_snapshot(const std::vector<InputFile>& files, Diagnostics& diags) 
   ClusterBuilder out(diags);
   ReadBudget budget(files);
   for (const InputFile& file : files) {
-    for (const YAML::Node& doc : load_documents(file, budget, diags)) {
-      if (doc.IsNull()) continue;  // an empty document: "---" at the end, a comment
+    for (const Document& doc : load_documents(file, budget, diags)) {
+      if (root_of(doc).is_null()) continue;  // an empty document: "---" at the end, a comment
       DocumentSize size = check_document_size(doc, file.name, budget, diags);
       if (size == DocumentSize::TooLarge) return out.finish();
       if (size == DocumentSize::TooDeep) continue;
-      read_object({doc, file.name, ""}, "", false, diags, out);
+      read_object({root_of(doc), file.name, ""}, "", false, diags, out);
     }
   }
   return out.finish();

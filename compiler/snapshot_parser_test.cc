@@ -721,16 +721,18 @@ TEST_CASE("a list inside a list is an error, and a self-referencing alias is ref
 }
 
 TEST_CASE("a stray comma at the top level is a syntax error, not an endless loop") {
-  // yaml-cpp 0.7's LoadAll never returns on these (jbeder/yaml-cpp#1040).
+  // yaml-cpp 0.7's LoadAll, the reader before libyaml, never returned on
+  // these (jbeder/yaml-cpp#1040).
   Parsed r = parse_files({{"a.yaml", "- a\n,\n"}, {"b.yaml", ","}, {"c.yaml", "kind: Pod\n---\n, x\n"}});
   CHECK(r.diagnostics ==
-        "a.yaml:2:1: error: invalid YAML: unexpected \",\"\n"
+        "a.yaml:2:1: error: invalid YAML: did not find expected '-' indicator, found \",\" (while "
+        "parsing a block collection that starts at 1:1)\n"
         " 2 | ,\n"
         "   | ^\n"
-        "b.yaml:1:1: error: invalid YAML: unexpected \",\"\n"
+        "b.yaml:1:1: error: invalid YAML: did not find expected node content, found \",\"\n"
         " 1 | ,\n"
         "   | ^\n"
-        "c.yaml:3:1: error: invalid YAML: unexpected \",\"\n"
+        "c.yaml:3:1: error: invalid YAML: did not find expected node content, found \",\"\n"
         " 3 | , x\n"
         "   | ^\n");
 }
@@ -742,7 +744,8 @@ TEST_CASE("a YAML syntax error names the file and position") {
   )");
   CHECK(r.errors == 1);
   INFO(r.diagnostics);
-  CHECK(r.diagnostics.rfind("snap.yaml:2:19: error: invalid YAML: end of map flow not found (a '{' is not closed)", 0) == 0);
+  CHECK(r.diagnostics.rfind("snap.yaml:2:19: error: invalid YAML: did not find expected ',' or '}', found the end of the "
+                              "input (the '{' at 2:11 is not closed)", 0) == 0);
 }
 
 // --- the lab inventory --------------------------------------------------------
@@ -1087,9 +1090,9 @@ TEST_CASE("a document nested deeper than the limit is skipped, the next one read
   CHECK(r.cluster.namespaces[0].name == "x");
 }
 
-TEST_CASE("documents past the limit of a run are refused before yaml-cpp builds them") {
-  // Each empty document costs yaml-cpp about 700 bytes: the limit is counted
-  // over every input of the run.
+TEST_CASE("documents past the limit of a run are refused as they are met") {
+  // Each document costs a reader something, even an empty one: the limit is
+  // counted over every input of the run.
   std::string half(kMaxDocuments / 2 * 4, '-');
   for (size_t i = 3; i < half.size(); i += 4) half[i] = '\n';
   Parsed r = parse_files({{"a.yaml", half}, {"b.yaml", half}, {"c.yaml", "---\n---\n"}});

@@ -1,52 +1,27 @@
-// Strict reading of YAML/JSON objects for the frontends: locations from
-// yaml-cpp marks (0-based, so +1), field paths, unknown and duplicate keys
-// with "did you mean", and typed scalars that refuse what the API server
-// refuses.
+// Strict reading of YAML/JSON objects for the frontends: locations of the
+// document model's nodes (document.h), field paths, unknown and duplicate
+// keys with "did you mean", and typed scalars that refuse what the API
+// server refuses.
 #pragma once
-
-#include <yaml-cpp/yaml.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/diagnostics.h"
+#include "compiler/document.h"
+#include "compiler/read_budget.h"
 
 namespace netpolc {
 
-// One input: its display name ("policies/a.yaml", "<stdin>") and its text.
-struct InputFile {
-  std::string name;
-  std::string text;
-};
-
-// The limits of one run, whatever its input: how deep a document may nest,
-// how many documents a run may have, and how many more values than bytes it
-// may read once YAML aliases are expanded. Aliases let a few kilobytes stand
-// for billions of values (an alias may even refer to a node that contains
-// it); input without aliases never has more values than bytes, and real
-// inputs nest a dozen levels. yaml-cpp itself refuses documents nested about
-// a thousand levels deep, and keeps about 700 bytes per document, even an
-// empty one. docs/robustness.md has the measurements.
-constexpr size_t kAliasAllowance = 2'000'000;
-constexpr int kMaxDepth = 256;
-constexpr size_t kMaxDocuments = 1'000'000;
-
-// What a run may still read: values (every alias expanded) and documents.
-// One budget serves every input of one reader.
-struct ReadBudget {
-  size_t values = kAliasAllowance;  // plus the size of the inputs
-  size_t documents = kMaxDocuments;
-
-  explicit ReadBudget(const std::vector<InputFile>& files);
-};
-
-// Every document of one input. A YAML or JSON syntax error, or more documents
-// than the budget has left, becomes a diagnostic and yields no documents for
-// that input.
-std::vector<YAML::Node> load_documents(const InputFile& in, ReadBudget& budget,
-                                       Diagnostics& diags);
+// Every document of one input: JSON with simdjson when the input is strict
+// JSON, else YAML with libyaml (json_reader.h, yaml_reader.h). A syntax
+// error, or more documents than the budget has left, becomes a diagnostic
+// and yields no documents for that input.
+std::vector<Document> load_documents(const InputFile& in, ReadBudget& budget,
+                                     Diagnostics& diags);
 
 enum class DocumentSize { Ok, TooLarge, TooDeep };
 
@@ -55,35 +30,33 @@ enum class DocumentSize { Ok, TooLarge, TooDeep };
 // budget out (TooLarge: the run should stop reading) or nests deeper than
 // kMaxDepth (TooDeep: the document should be skipped). Readers call it before
 // walking a document.
-DocumentSize check_document_size(const YAML::Node& doc, const std::string& file,
+DocumentSize check_document_size(const Document& doc, const std::string& file,
                                  ReadBudget& budget, Diagnostics& diags);
 
 // The location of a node (its first character), with a caret as long as a
 // scalar's text.
-SourceLoc loc_of(const YAML::Node& node, const std::string& file);
+SourceLoc loc_of(const NodeRef& node, const std::string& file);
 
-// The place a reader is at: the node, its file and its field path. Make new
-// ones rather than assigning over old ones: assigning a YAML::Node that
-// already refers to a document node writes through into the document.
+// The place a reader is at: the node, its file and its field path.
 struct YamlAt {
-  YAML::Node node;
+  NodeRef node;
   std::string file;
   std::string path;  // "spec.egress[0]"; empty at the document root
   // Where the node was introduced: its key in the parent map, or for an
   // absent field or a list item what introduced the parent. Set by field()
   // and item(); loc() falls back to it when the node has no position of its
-  // own (an absent field, or a null that yaml-cpp places at the next token).
-  YAML::Node key = YAML::Node();
+  // own (an absent field, or a null, which YAML places where it ends).
+  NodeRef key = NodeRef();
 
   SourceLoc loc() const;
   // The child `name` of a map ("" path joining handled), a null node when absent.
   YamlAt field(const std::string& name) const;
   YamlAt item(size_t index) const;
-  bool present() const { return node.IsDefined() && !node.IsNull(); }
+  bool present() const { return !node.is_null(); }
 };
 
 // "an object", "a list", "a scalar", "null": what a node is, for messages.
-const char* node_kind_name(const YAML::Node& node);
+const char* node_kind_name(const NodeRef& node);
 
 // Reports unless `at` is a map; then reports every key not in `known` (with a
 // "did you mean") and every key given twice. Returns false when not a map.
@@ -115,7 +88,7 @@ std::optional<std::vector<StringEntry>> read_api_string_map(const YamlAt& at, Di
 
 // What YAML 1.1 (the YAML of kubectl) makes of a plain scalar that is not a
 // string: "a number", "a boolean" or "null"; nullptr for a string.
-const char* plain_scalar_type(const std::string& text);
+const char* plain_scalar_type(std::string_view text);
 
 // The location of the key `key` inside map `at` (for errors about a field as a
 // whole), or of the map itself when the key is absent.

@@ -8,6 +8,7 @@
 //    pods' addresses, two outside ones and the edges of the peer sets;
 //  - the nft text of both targets is sane: braces balanced outside strings
 //    and comments, no control characters, one table.
+#include <algorithm>
 #include <set>
 #include <string_view>
 

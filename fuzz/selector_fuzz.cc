@@ -3,6 +3,7 @@
 // it accepts is matched against pods labelled with every combination of its
 // own keys and values (and others): the label index (PodIndex) must select
 // exactly the pods that a plain reading of the API text selects.
+#include <algorithm>
 #include <set>
 
 #include "compiler/labels.h"

@@ -220,7 +220,7 @@ TEST_CASE("NP017 broad-cidr") {
                                         "{cidr: " + cidr + "}}]");
   };
   CHECK(fires("NP017", with("0.0.0.0/0")));
-  CHECK(fires("NP017", with("::/0")));
+  CHECK(fires("NP017", with("\"::/0\"")));
   CHECK_FALSE(fires("NP017", with("198.51.100.0/24")));
 }
 

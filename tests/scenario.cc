@@ -1,7 +1,6 @@
 #include "tests/scenario.h"
 
 #include <doctest/doctest.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include "compiler/inputs.h"
 #include "compiler/policy_parser.h"
 #include "compiler/snapshot_parser.h"
+#include "compiler/yaml_reader.h"
 
 namespace netpolc::test {
 
@@ -46,25 +46,52 @@ PolicySet load_policies(const std::vector<InputFile>& files) {
   return p;
 }
 
+// The one document of a test's YAML file.
+Document load_yaml_file(const std::string& path) {
+  InputFile in{path, slurp(path)};
+  ReadBudget budget({in});
+  Diagnostics diags;
+  std::vector<Document> docs = read_yaml(in, budget, diags);
+  REQUIRE_MESSAGE(!diags.has_errors(), "cannot read " << path);
+  REQUIRE_MESSAGE(docs.size() == 1, path << " must hold one document");
+  return std::move(docs[0]);
+}
+
+// The value of `key` in a map, absent when there is none.
+NodeRef get(const NodeRef& map, std::string_view key) {
+  for (size_t i = 0; i < map.size() && map.is_map(); ++i)
+    if (map.key(i).scalar() == key) return map.value(i);
+  return {};
+}
+
+std::string text(const NodeRef& n, const std::string& fallback = "") {
+  return n.is_scalar() ? std::string(n.scalar()) : fallback;
+}
+
+Labels labels_of(const NodeRef& map) {
+  Labels out;
+  for (size_t i = 0; i < map.size() && map.is_map(); ++i) out[text(map.key(i))] = text(map.value(i));
+  return out;
+}
+
 // Replaces the labels of namespaces and pods, as upstream's label updates do.
-void apply_label_overrides(Cluster& c, const YAML::Node& labels) {
-  if (!labels) return;
-  for (auto it : labels["namespaces"]) {
-    std::string name = it.first.as<std::string>();
+void apply_label_overrides(Cluster& c, const NodeRef& labels) {
+  NodeRef namespaces = get(labels, "namespaces");
+  for (size_t i = 0; i < namespaces.size() && namespaces.is_map(); ++i) {
+    std::string name = text(namespaces.key(i));
     auto ns = std::find_if(c.namespaces.begin(), c.namespaces.end(),
                            [&](const Namespace& n) { return n.name == name; });
     REQUIRE_MESSAGE(ns != c.namespaces.end(), "no namespace " << name);
-    ns->labels.clear();
-    for (auto kv : it.second) ns->labels[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    ns->labels = labels_of(namespaces.value(i));
     ns->labels["kubernetes.io/metadata.name"] = name;
   }
-  for (auto it : labels["pods"]) {
-    std::string ref = it.first.as<std::string>();
+  NodeRef pods = get(labels, "pods");
+  for (size_t i = 0; i < pods.size() && pods.is_map(); ++i) {
+    std::string ref = text(pods.key(i));
     auto pod = std::find_if(c.pods.begin(), c.pods.end(),
                             [&](const Pod& p) { return p.ns + "/" + p.name == ref; });
     REQUIRE_MESSAGE(pod != c.pods.end(), "no pod " << ref);
-    pod->labels.clear();
-    for (auto kv : it.second) pod->labels[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    pod->labels = labels_of(pods.value(i));
   }
 }
 
@@ -119,22 +146,24 @@ bool endpoint_address(const Cluster& cluster, const std::string& who, Family f, 
 std::vector<Scenario> load_e2e_case(const std::string& path) {
   std::vector<Scenario> out;
   const Cluster base = load_cluster({root() + "/fixtures/e2e/cluster.yaml"});
-  YAML::Node doc = YAML::LoadFile(path);
+  Document doc = load_yaml_file(path);
   std::string file = std::filesystem::path(path).filename().string();
-  int step_no = 0;
-  for (const auto& step : doc["steps"]) {
-    ++step_no;
+  NodeRef steps = get(root_of(doc), "steps");
+  for (size_t step_no = 1; step_no <= steps.size(); ++step_no) {
+    NodeRef step = steps.item(step_no - 1);
     Scenario s;
     s.name = file + " step " + std::to_string(step_no);
     s.cluster = base;
-    apply_label_overrides(s.cluster, step["labels"]);
-    s.policies = load_policies({{s.name, step["policies"].as<std::string>("")}});
-    for (const auto& ex : step["expect"]) {
+    apply_label_overrides(s.cluster, get(step, "labels"));
+    s.policies = load_policies({{s.name, text(get(step, "policies"))}});
+    NodeRef expect = get(step, "expect");
+    for (size_t i = 0; i < expect.size(); ++i) {
+      NodeRef ex = expect.item(i);
       Expectation proto;
-      proto.port = ex["port"].as<uint16_t>();
-      proto.protocol = parse_l4(ex["protocol"].as<std::string>());
-      proto.family = ex["family"].as<std::string>("IPv4") == "IPv6" ? Family::V6 : Family::V4;
-      std::istringstream grid(ex["grid"].as<std::string>());
+      proto.port = uint16_t(std::stoi(text(get(ex, "port"))));
+      proto.protocol = parse_l4(text(get(ex, "protocol")));
+      proto.family = text(get(ex, "family"), "IPv4") == "IPv6" ? Family::V6 : Family::V4;
+      std::istringstream grid(text(get(ex, "grid")));
       std::string line;
       std::vector<std::string> columns;
       std::getline(grid, line);
@@ -168,25 +197,29 @@ std::vector<Scenario> load_e2e_case(const std::string& path) {
 }
 
 std::vector<Scenario> load_seed_scenario(const std::string& path) {
-  YAML::Node doc = YAML::LoadFile(path);
+  Document doc = load_yaml_file(path);
+  NodeRef top = root_of(doc);
   std::string file = std::filesystem::path(path).filename().string();
   Scenario s;
-  s.name = file + ": " + doc["name"].as<std::string>();
-  s.cluster = load_cluster({root() + "/" + doc["snapshot"].as<std::string>()});
+  s.name = file + ": " + text(get(top, "name"));
+  s.cluster = load_cluster({root() + "/" + text(get(top, "snapshot"))});
   std::vector<InputFile> inputs;
-  for (const auto& p : doc["policies"]) {
-    std::string rel = p.as<std::string>();
+  NodeRef policies = get(top, "policies");
+  for (size_t i = 0; i < policies.size(); ++i) {
+    std::string rel = text(policies.item(i));
     inputs.push_back({rel, slurp(root() + "/" + rel)});
   }
   s.policies = load_policies(inputs);
-  s.dns_carve_out = doc["dnsCarveOut"].as<std::string>("none") == "cluster";
-  for (const auto& pr : doc["probes"]) {
+  s.dns_carve_out = text(get(top, "dnsCarveOut"), "none") == "cluster";
+  NodeRef probes = get(top, "probes");
+  for (size_t i = 0; i < probes.size(); ++i) {
+    NodeRef pr = probes.item(i);
     Expectation e;
-    e.from = pr["from"].as<std::string>();
-    e.to = pr["to"].as<std::string>();
-    parse_port(pr["port"].as<std::string>(), e);
-    e.family = pr["family"].as<std::string>("IPv4") == "IPv6" ? Family::V6 : Family::V4;
-    std::string expect = pr["expect"].as<std::string>();
+    e.from = text(get(pr, "from"));
+    e.to = text(get(pr, "to"));
+    parse_port(text(get(pr, "port")), e);
+    e.family = text(get(pr, "family"), "IPv4") == "IPv6" ? Family::V6 : Family::V4;
+    std::string expect = text(get(pr, "expect"));
     REQUIRE_MESSAGE((expect == "allow" || expect == "deny"), s.name << ": bad expect " << expect);
     e.allow = expect == "allow";
     e.where = s.name;

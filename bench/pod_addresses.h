@@ -1,0 +1,23 @@
+// The addresses of the benchmark generators' pods: the i-th pod of
+// generate.cc and generate_kubectl.cc has the same ones, so that the
+// policies of one select the pods of the other.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace netpolc::bench {
+
+inline std::string ip4(long i) {  // 10.<16..>.x.y: up to ~1M pods
+  long n = i + 256;
+  return "10." + std::to_string(16 + n / 65536) + "." + std::to_string((n / 256) % 256) + "." +
+         std::to_string(n % 256);
+}
+
+inline std::string ip6(long i) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "fd00::%lx:%lx", (i >> 16) & 0xffff, i & 0xffff);
+  return buf;
+}
+
+}  // namespace netpolc::bench
