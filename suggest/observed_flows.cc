@@ -160,9 +160,9 @@ std::optional<ObservedFlow> read_flow(const YamlAt& at, Diagnostics& diags) {
 std::optional<ObservedFlows> read_observed_flows(const InputFile& file, Diagnostics& diags) {
   size_t errors = diags.error_count();
   ReadBudget budget({file});
-  std::vector<YAML::Node> docs;
-  for (const YAML::Node& doc : load_documents(file, budget, diags))
-    if (!doc.IsNull()) docs.push_back(doc);
+  std::vector<Document> docs;
+  for (Document& doc : load_documents(file, budget, diags))
+    if (!root_of(doc).is_null()) docs.push_back(std::move(doc));
   if (diags.error_count() != errors) return std::nullopt;
   if (docs.size() != 1) {
     diags.error({file.name}, "", docs.empty() ? "no ObservedFlows object in the file"
@@ -170,7 +170,7 @@ std::optional<ObservedFlows> read_observed_flows(const InputFile& file, Diagnost
     return std::nullopt;
   }
   if (check_document_size(docs[0], file.name, budget, diags) != DocumentSize::Ok) return std::nullopt;
-  YamlAt root{docs[0], file.name, ""};
+  YamlAt root{root_of(docs[0]), file.name, ""};
   if (!check_map(root, {"apiVersion", "kind", "mode", "flows"}, diags)) return std::nullopt;
   ObservedFlows out;
   if (auto api = read_enum(root, "apiVersion", {kApiVersion}, diags); !api) return std::nullopt;
