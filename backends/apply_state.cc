@@ -19,6 +19,21 @@ constexpr char kMagic[] = "netpolc-apply-state 1";
 
 const char* family_word(Family f) { return f == Family::V4 ? "v4" : "v6"; }
 
+const char* shape_word(nft::SetKind k) {
+  switch (k) {
+    case nft::SetKind::Ranges: return "interval";
+    case nft::SetKind::Addresses: return "addresses";
+    case nft::SetKind::AddrPorts: return "ports";
+  }
+  return "interval";
+}
+
+std::optional<nft::SetKind> parse_shape(const std::string& s) {
+  for (auto k : {nft::SetKind::Ranges, nft::SetKind::Addresses, nft::SetKind::AddrPorts})
+    if (s == shape_word(k)) return k;
+  return std::nullopt;
+}
+
 std::optional<Family> parse_family(const std::string& s) {
   if (s == "v4") return Family::V4;
   if (s == "v6") return Family::V6;
@@ -60,6 +75,7 @@ std::string state_path(const std::string& dir, const std::string& netns, const s
 // netpolc-apply-state 1
 // ruleset HEX kernel HEX generation N
 // set NAME v4 interval COUNT      then COUNT lines: FIRST LAST
+// set NAME v4 addresses COUNT     then COUNT lines: ADDR
 // set NAME v6 ports COUNT         then COUNT lines: ADDR PROTO PORT
 // map NAME v4 COUNT               then COUNT lines: ADDR CHAIN COMMENT...
 std::string format_state(const ApplyState& st) {
@@ -67,9 +83,12 @@ std::string format_state(const ApplyState& st) {
   out << kMagic << "\nruleset " << std::hex << st.ruleset << " kernel " << st.kernel << std::dec << " generation "
       << st.generation << "\n";
   for (const auto& s : st.sets) {
-    out << "set " << s.name << " " << family_word(s.family) << (s.interval ? " interval " : " ports ")
-        << (s.interval ? s.ranges.size() : s.addr_ports.size()) << "\n";
-    for (const auto& r : s.ranges) out << format_ip({s.family, r.lo}) << " " << format_ip({s.family, r.hi}) << "\n";
+    out << "set " << s.name << " " << family_word(s.family) << " " << shape_word(s.kind) << " " << s.size() << "\n";
+    for (const auto& r : s.ranges) {
+      out << format_ip({s.family, r.lo});
+      if (s.kind == nft::SetKind::Ranges) out << " " << format_ip({s.family, r.hi});
+      out << "\n";
+    }
     for (const auto& a : s.addr_ports) out << format_ip(a.addr) << " " << int(a.protocol) << " " << a.port << "\n";
   }
   for (const auto& m : st.maps) {
@@ -97,14 +116,19 @@ std::optional<ApplyState> parse_state(const std::string& text) {
     obj >> kind >> name >> fam;
     auto family = parse_family(fam);
     if (!family) return std::nullopt;
-    if (kind == "set" && (obj >> shape >> count) && (shape == "interval" || shape == "ports")) {
-      nft::NamedSet s{name, *family, shape == "interval", {}, {}};
+    std::optional<nft::SetKind> set_kind = kind == "set" && (obj >> shape >> count) ? parse_shape(shape) : std::nullopt;
+    if (set_kind) {
+      nft::NamedSet s{name, *family, *set_kind, {}, {}};
       for (size_t i = 0; i < count && std::getline(in, line); ++i) {
         std::istringstream e(line);
         std::string a, b;
         int proto = 0;
         uint32_t port = 0;
-        if (s.interval) {
+        if (s.kind == nft::SetKind::Addresses) {
+          auto addr = (e >> a) ? parse_in(a, *family) : std::nullopt;
+          if (!addr) return std::nullopt;
+          s.ranges.push_back({addr->value, addr->value});
+        } else if (s.kind == nft::SetKind::Ranges) {
           auto lo = (e >> a >> b) ? parse_in(a, *family) : std::nullopt;
           auto hi = lo ? parse_in(b, *family) : std::nullopt;
           if (!hi) return std::nullopt;
@@ -115,7 +139,7 @@ std::optional<ApplyState> parse_state(const std::string& text) {
           s.addr_ports.push_back({*addr, Protocol(proto), uint16_t(port)});
         }
       }
-      if ((s.interval ? s.ranges.size() : s.addr_ports.size()) != count) return std::nullopt;
+      if (s.size() != count) return std::nullopt;
       st.sets.push_back(std::move(s));
     } else if (kind == "map" && (obj >> count)) {
       nft::VerdictMap m{name, *family, {}};

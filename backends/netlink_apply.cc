@@ -64,7 +64,9 @@ bool Applier::try_update(const ApplyState& state) {
     return true;
   }
   KernelTable table;
-  if (!read_table(*sock_, rs_.table, &table, &error) || !table.exists ||
+  ReadOptions without_rule_sets;  // as remember()'s structure was read
+  without_rule_sets.anonymous_set_elements = false;
+  if (!read_table(*sock_, rs_.table, &table, &error, without_rule_sets) || !table.exists ||
       structure_hash(kernel_structure(table)) != state.kernel)
     return false;
   Batch batch;
@@ -107,6 +109,7 @@ void Applier::replace() {
     KernelTable now;
     ReadOptions structure_only;
     structure_only.named_set_elements = false;
+    structure_only.anonymous_set_elements = false;
     if (read_table(*sock_, rs_.table, &now, &error, structure_only))
       remember(structure_hash(kernel_structure(now)));
     else

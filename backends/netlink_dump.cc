@@ -96,7 +96,8 @@ bool Reader::run(bool* stale, std::string* error) {
     return false;
   for (auto& s : out_->sets) {
     nftnl_set* set = s.get();
-    if (!opt_.named_set_elements && !(nftnl_set_get_u32(set, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS)) continue;
+    bool anonymous = nftnl_set_get_u32(set, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS;
+    if (anonymous ? !opt_.anonymous_set_elements : !opt_.named_set_elements) continue;
     auto elem_reply = [&](const nlmsghdr* nlh) {
       if (nftnl_set_elems_nlmsg_parse(nlh, set) < 0) return false;
       return fresh(nlh);

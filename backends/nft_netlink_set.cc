@@ -136,6 +136,12 @@ std::vector<ElemPtr> range_elements(Family f, const std::vector<IpRange>& ranges
   return out;
 }
 
+std::vector<ElemPtr> address_elements(Family f, const std::vector<IpRange>& addresses) {
+  std::vector<ElemPtr> out;
+  for (const auto& a : addresses) out.push_back(key_element(range_bytes(f, a.lo)));
+  return out;
+}
+
 std::vector<ElemPtr> addr_port_elements(const std::vector<AddrPort>& addr_ports) {
   std::vector<ElemPtr> out;
   for (const auto& a : addr_ports) {
@@ -150,12 +156,14 @@ std::vector<ElemPtr> addr_port_elements(const std::vector<AddrPort>& addr_ports)
 }
 
 // set NAME { type ipv4_addr; flags interval; }          (or ipv6_addr)
+// set NAME { type ipv4_addr; }
 // set NAME { type ipv4_addr . inet_proto . inet_service; }
 SetPtr named_set(const std::string& table, const nft::NamedSet& s, uint32_t id) {
   UdataPtr ud = make_udata();
   SetPtr set;
-  if (s.interval) {
-    set = set_base(table, s.name, id, NFT_SET_INTERVAL, addr_type(s.family), addr_len(s.family));
+  if (s.kind != nft::SetKind::AddrPorts) {
+    set = set_base(table, s.name, id, s.kind == nft::SetKind::Ranges ? NFT_SET_INTERVAL : 0, addr_type(s.family),
+                   addr_len(s.family));
     nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBig);
   } else {
     uint32_t type = concat_type({addr_type(s.family), kTypeInetProto, kTypeInetService});
@@ -174,9 +182,11 @@ SetPtr named_set(const std::string& table, const nft::NamedSet& s, uint32_t id) 
 }
 
 // elements = { 10.244.1.10-10.244.1.12, 10.244.2.0/24 }
+// elements = { 10.244.1.10, 10.244.1.11 }
 // elements = { 10.244.1.10 . tcp . 80 }
 std::vector<ElemPtr> named_set_elements(const nft::NamedSet& s) {
-  if (!s.interval) return addr_port_elements(s.addr_ports);
+  if (s.kind == nft::SetKind::AddrPorts) return addr_port_elements(s.addr_ports);
+  if (s.kind == nft::SetKind::Addresses) return address_elements(s.family, s.ranges);
   std::vector<ElemPtr> out;
   if (!s.ranges.empty() && s.ranges.front().lo != 0) out.push_back(zero_end(addr_len(s.family)));
   std::vector<ElemPtr> rest = range_elements(s.family, s.ranges);

@@ -58,13 +58,15 @@ std::vector<ElemPtr> interval_elements(const std::vector<ByteRange>& ranges);
 ElemPtr key_element(const Bytes& key);
 
 // The pieces of the above, for updates: the end at key 0; the elements of
-// some ranges of an address interval set; of some address . protocol . port
-// keys.
+// some ranges of an address interval set; of some addresses of an address
+// set (each range one address); of some address . protocol . port keys.
 ElemPtr zero_end(size_t key_len);
 std::vector<ElemPtr> range_elements(Family f, const std::vector<IpRange>& ranges);
+std::vector<ElemPtr> address_elements(Family f, const std::vector<IpRange>& addresses);
 std::vector<ElemPtr> addr_port_elements(const std::vector<AddrPort>& addr_ports);
 
 // set NAME { type ipv4_addr; flags interval; }
+// set NAME { type ipv4_addr; }
 // set NAME { type ipv4_addr . inet_proto . inet_service; }
 SetPtr named_set(const std::string& table, const nft::NamedSet& s, uint32_t id);
 std::vector<ElemPtr> named_set_elements(const nft::NamedSet& s);

@@ -264,15 +264,22 @@ TEST_CASE("netlink rules: anonymous sets carry nft's flags, sizes, user data and
 }
 
 TEST_CASE("netlink sets: named sets, maps and interval edges") {
-  nft::NamedSet v4{"peer", Family::V4, true, {{0x0af4010aU, 0x0af4010cU}}, {}};
+  nft::NamedSet v4{"peer", Family::V4, nft::SetKind::Ranges, {{0x0af4010aU, 0x0af4010cU}}, {}};
   CHECK(udata_hex(named_set("t", v4, 1).get()) == "000402000000");
   CHECK(elements(named_set_elements(v4)) == "key 00000000 flags 1\nkey 0af4010a\nkey 0af4010d flags 1\n");
   SUBCASE("a range from 0 has no end at 0; one to the last address has no end at all") {
-    nft::NamedSet all{"all", Family::V4, true, {{0, 0x09ffffffU}, {0x0b000000U, 0xffffffffU}}, {}};
+    nft::NamedSet all{"all", Family::V4, nft::SetKind::Ranges, {{0, 0x09ffffffU}, {0x0b000000U, 0xffffffffU}}, {}};
     CHECK(elements(named_set_elements(all)) == "key 00000000\nkey 0a000000 flags 1\nkey 0b000000 udata 010401000000\n");
   }
+  SUBCASE("pod addresses: a hash set of keys, no interval flag") {
+    nft::NamedSet pods{"pods", Family::V4, nft::SetKind::Addresses, {{0x0af4010aU, 0x0af4010aU}, {0x0af4010bU, 0x0af4010bU}}, {}};
+    SetPtr s = named_set("t", pods, 4);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) == 0);
+    CHECK(udata_hex(s.get()) == "000402000000");
+    CHECK(elements(named_set_elements(pods)) == "key 0af4010a\nkey 0af4010b\n");
+  }
   SUBCASE("address . protocol . port") {
-    nft::NamedSet ports{"port", Family::V6, false, {}, {{*parse_ip("fd00::1"), Protocol::UDP, 53}}};
+    nft::NamedSet ports{"port", Family::V6, nft::SetKind::AddrPorts, {}, {{*parse_ip("fd00::1"), Protocol::UDP, 53}}};
     SetPtr s = named_set("t", ports, 2);
     CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_TYPE) == 33549);
     CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN) == 24);
@@ -296,7 +303,7 @@ nft::Ruleset small_ruleset() {
   nft::Ruleset rs;
   rs.table = "netpolc";
   rs.comment = "managed by netpolc; do not edit";
-  rs.sets.push_back({"peer", Family::V4, true, {{0x0af4010aU, 0x0af4010aU}}, {}});
+  rs.sets.push_back({"peer", Family::V4, nft::SetKind::Ranges, {{0x0af4010aU, 0x0af4010aU}}, {}});
   rs.maps.push_back({"egress-v4", Family::V4, {{*parse_ip("10.244.1.10"), "default/web", "eg"}}});
   nft::Chain eg;
   eg.name = "eg";
@@ -407,7 +414,7 @@ TEST_CASE("netlink batch: a check leaves BATCH_END out; a broken rule looks up a
 }
 
 TEST_CASE("netlink batch: a large set is split so that no element list exceeds 64 KiB") {
-  nft::NamedSet big{"big", Family::V6, true, {}, {}};
+  nft::NamedSet big{"big", Family::V6, nft::SetKind::Ranges, {}, {}};
   for (u128 i = 0; i < 100000; ++i) {
     u128 a = (u128(0xfd00) << 112) + i * 4;
     big.ranges.push_back({a, a + 1});

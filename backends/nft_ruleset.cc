@@ -24,6 +24,11 @@ std::string bounded_name(const std::string& name) {
   return name.substr(0, 183) + "~" + hex;
 }
 
+// Up to this many distinct peers, a rule is one rule per peer in each chain
+// (sets shared with other rules naming the same peers); above, one rule with
+// a set of its own.
+constexpr size_t kMaxPeerRules = 4;
+
 bool full_range(const PortRange& p) { return p.lo == 0 && p.hi == 65535; }
 
 Rule rule(std::vector<Match> matches, Verdict verdict, const std::string& comment = "") {
@@ -47,6 +52,8 @@ class Builder {
   std::vector<size_t> used_chains() const;
   std::string peer_set(size_t set, Family f);
   std::string named_set(size_t rule, Family f);
+  std::string rule_set(size_t rule, Family f);
+  const std::vector<size_t>& distinct_peers(size_t rule);
   std::string address_set(const std::string& name, Family f, const std::vector<IpRange>& ranges);
   Chain pod_chain(size_t index);
   void add_rules(const PodChain& c, const ChainRule& cr, Chain& out);
@@ -64,8 +71,17 @@ class Builder {
   std::map<std::pair<Family, std::vector<IpRange>>, std::string> set_by_content_;
   // Names by peer set and by rule: chains share rules, and building a set
   // again for each of thousands of chains would cost their number times its size.
-  std::map<std::pair<size_t, Family>, std::string> peer_set_names_, named_set_names_;
+  std::map<std::pair<size_t, Family>, std::string> peer_set_names_, named_set_names_, rule_set_names_;
+  std::map<size_t, std::vector<size_t>> distinct_peers_;  // by rule
 };
+
+// True when every address of `ranges` is a pod's: `pods` sorted and disjoint.
+bool only_pods(const std::vector<IpRange>& ranges, const std::vector<IpRange>& pods) {
+  return std::all_of(ranges.begin(), ranges.end(), [&](const IpRange& r) {
+    auto after = std::upper_bound(pods.begin(), pods.end(), r.lo, [](u128 lo, const IpRange& p) { return lo < p.lo; });
+    return after != pods.begin() && std::prev(after)->hi >= r.hi;
+  });
+}
 
 std::string Builder::address_set(const std::string& name, Family f, const std::vector<IpRange>& ranges) {
   // Identical peer sets of different rules share one set.
@@ -74,8 +90,19 @@ std::string Builder::address_set(const std::string& name, Family f, const std::v
   NamedSet& s = sets_[it->second];
   s.name = it->second;
   s.family = f;
-  s.interval = true;
-  s.ranges = ranges;
+  // Pods' addresses (never more of them than pods) go in a hash set, one
+  // element each; anything else (ipBlocks) stays ranges.
+  if (only_pods(ranges, prog_.pod_addresses.of(f))) {
+    s.kind = SetKind::Addresses;
+    for (const IpRange& r : ranges)
+      for (u128 a = r.lo;; ++a) {
+        s.ranges.push_back({a, a});
+        if (a == r.hi) break;
+      }
+  } else {
+    s.kind = SetKind::Ranges;
+    s.ranges = ranges;
+  }
   return s.name;
 }
 
@@ -89,6 +116,32 @@ std::string Builder::peer_set(size_t set, Family f) {
   return cached->second = address_set("peer/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
                          std::to_string(o.index) + "-" + std::to_string(p.peer_index) + "/" + family_suffix(f),
                      f, ranges);
+}
+
+// The first peer of each distinct peer set of a rule, in order; once per rule,
+// not per chain.
+const std::vector<size_t>& Builder::distinct_peers(size_t rule) {
+  auto [it, fresh] = distinct_peers_.try_emplace(rule);
+  if (!fresh) return it->second;
+  const CompiledRule& r = prog_.rules[rule];
+  std::set<size_t> seen;
+  for (size_t i = 0; i < r.peer_sets.size(); ++i)
+    if (seen.insert(r.peer_sets[i]).second) it->second.push_back(i);
+  return it->second;
+}
+
+// The union of a rule's peers, named after the rule: for rules of more than
+// kMaxPeerRules peers.
+std::string Builder::rule_set(size_t rule, Family f) {
+  auto [cached, fresh] = rule_set_names_.try_emplace({rule, f});
+  if (!fresh) return cached->second;
+  const CompiledRule& r = prog_.rules[rule];
+  const auto ranges = rule_peers(prog_, r).of(f);
+  if (ranges.empty()) return {};
+  const RuleOrigin& o = r.origin;
+  return cached->second = address_set("rule/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
+                                          std::to_string(o.index) + "/" + family_suffix(f),
+                                      f, ranges);
 }
 
 std::string Builder::named_set(size_t rule, Family f) {
@@ -105,7 +158,7 @@ std::string Builder::named_set(size_t rule, Family f) {
   NamedSet& s = sets_[name];
   s.name = name;
   s.family = f;
-  s.interval = false;
+  s.kind = SetKind::AddrPorts;
   s.addr_ports = std::move(elements);
   return cached->second = name;
 }
@@ -130,20 +183,22 @@ void Builder::add_rules(const PodChain& c, const ChainRule& cr, Chain& out) {
       allow(pm, label);
       emitted = true;
     } else {
-      // One rule per peer (OR), each naming its peer; peers of one rule that
-      // stand for the same addresses need only the first.
-      for (size_t i = 0; i < r.peer_sets.size(); ++i) {
-        auto first = r.peer_sets.begin() + long(i);
-        if (std::find(r.peer_sets.begin(), first, *first) != first) continue;
+      // A few peers: one rule per peer (OR), each naming its peer, with the
+      // peer's set, which every rule naming the same addresses shares. More:
+      // one rule with the union of the peers (see rule_set), so that a chain
+      // never costs O(peers) rules: 20000 chains sharing a rule of 50000
+      // peers would be 10^9 rules.
+      const std::vector<size_t>& firsts = distinct_peers(cr.rule);
+      bool each = firsts.size() <= kMaxPeerRules;
+      for (size_t k = 0; k < (each ? firsts.size() : 1); ++k)
         for (Family f : {Family::V4, Family::V6}) {
-          std::string set = peer_set(*first, f);
+          std::string set = each ? peer_set(r.peer_sets[firsts[k]], f) : rule_set(cr.rule, f);
           if (set.empty()) continue;
           std::vector<Match> m{AddrInSet{{f, source}, set}};
           m.insert(m.end(), pm.begin(), pm.end());
-          allow(std::move(m), r.origin.peer_label(i));
+          allow(std::move(m), each ? r.origin.peer_label(firsts[k]) : label);
           emitted = true;
         }
-      }
     }
   }
   for (Family f : {Family::V4, Family::V6}) {

@@ -37,14 +37,25 @@ struct NftOptions {
 
 namespace nft {
 
-// A named set: `type ipv4_addr; flags interval` holding address ranges, or
-// `type ipv4_addr . inet_proto . inet_service` holding addresses with ports.
+// What a named set holds:
+//   Ranges     `type ipv4_addr; flags interval`   address ranges (ipBlocks)
+//   Addresses  `type ipv4_addr`                   single addresses: pods only.
+//              A hash set: a lookup costs the same for 10 or 100 000 pods, and
+//              adding a pod costs the kernel one element, where an interval set
+//              is rebuilt whole on every change.
+//   AddrPorts  `type ipv4_addr . inet_proto . inet_service`
+enum class SetKind { Ranges, Addresses, AddrPorts };
+
 struct NamedSet {
   std::string name;
   Family family = Family::V4;
-  bool interval = true;              // true: `ranges`; false: `addr_ports`
-  std::vector<IpRange> ranges;       // sorted, disjoint, not adjacent
-  std::vector<AddrPort> addr_ports;  // sorted
+  SetKind kind = SetKind::Ranges;
+  // Ranges: sorted, disjoint, not adjacent. Addresses: one range per address
+  // (lo == hi), sorted.
+  std::vector<IpRange> ranges;
+  std::vector<AddrPort> addr_ports;  // AddrPorts: sorted
+
+  size_t size() const { return kind == SetKind::AddrPorts ? addr_ports.size() : ranges.size(); }
 
   friend bool operator==(const NamedSet&, const NamedSet&) = default;
 };

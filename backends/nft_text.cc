@@ -98,7 +98,7 @@ const char* hook_name(Hook h) {
 }
 
 std::string set_element(const NamedSet& s, size_t i) {
-  if (s.interval) return format_range(s.family, s.ranges[i]);
+  if (s.kind != SetKind::AddrPorts) return format_range(s.family, s.ranges[i]);
   const AddrPort& a = s.addr_ports[i];
   return format_ip(a.addr) + " . " + nft_proto(a.protocol) + " . " + std::to_string(a.port);
 }
@@ -112,9 +112,11 @@ void print_elements(std::string& out, const std::vector<std::string>& elements) 
 
 void print_set(std::string& out, const NamedSet& s) {
   out += "\n\tset " + s.name + " {\n\t\ttype " + addr_type(s.family);
-  out += s.interval ? "\n\t\tflags interval\n" : " . inet_proto . inet_service\n";
+  out += s.kind == SetKind::Ranges ? "\n\t\tflags interval\n"
+         : s.kind == SetKind::Addresses ? "\n"
+                                        : " . inet_proto . inet_service\n";
   std::vector<std::string> elements;
-  for (size_t i = 0; i < (s.interval ? s.ranges.size() : s.addr_ports.size()); ++i)
+  for (size_t i = 0; i < s.size(); ++i)
     elements.push_back(set_element(s, i));
   print_elements(out, elements);
   out += "\t}\n";

@@ -151,9 +151,14 @@ void take(std::vector<ElemPtr> elems, std::vector<ElemPtr>* out) {
 SetChange diff_sets(const nft::NamedSet& old, const nft::NamedSet& now) {
   SetChange c;
   c.name = now.name;
-  if (!now.interval) {
+  if (now.kind == nft::SetKind::AddrPorts) {
     take_deletions(addr_port_elements(minus(old.addr_ports, now.addr_ports, std::less<>())), &c.removed);
     take(addr_port_elements(minus(now.addr_ports, old.addr_ports, std::less<>())), &c.added);
+    return c;
+  }
+  if (now.kind == nft::SetKind::Addresses) {
+    take_deletions(address_elements(old.family, minus(old.ranges, now.ranges, std::less<>())), &c.removed);
+    take(address_elements(now.family, minus(now.ranges, old.ranges, std::less<>())), &c.added);
     return c;
   }
   auto zero = [](const nft::NamedSet& s) { return !s.ranges.empty() && s.ranges.front().lo != 0; };
@@ -244,7 +249,7 @@ bool build_update_batch(const nft::Ruleset& rs, const SetContents& current, uint
     return true;
   };
   for (const auto& s : rs.sets)
-    if (!change(s.name, named_set_elements(s), s.interval)) return false;
+    if (!change(s.name, named_set_elements(s), s.kind == nft::SetKind::Ranges)) return false;
   for (const auto& m : rs.maps)
     if (!change(m.name, verdict_map_elements(m), false)) return false;
   emit(rs.table, sets, generation, batch, changes);
@@ -257,7 +262,7 @@ bool build_update_batch(const nft::Ruleset& rs, const std::vector<nft::NamedSet>
   std::vector<SetChange> sets;
   for (const auto& s : rs.sets) {
     auto old = std::find_if(old_sets.begin(), old_sets.end(), [&](const nft::NamedSet& o) { return o.name == s.name; });
-    if (old == old_sets.end() || old->family != s.family || old->interval != s.interval) {
+    if (old == old_sets.end() || old->family != s.family || old->kind != s.kind) {
       *why = "set " + s.name + " is not in the table";
       return false;
     }

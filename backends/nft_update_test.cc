@@ -20,7 +20,7 @@ nft::Ruleset base() {
   nft::Ruleset rs;
   rs.table = "netpolc";
   rs.header = {"16 pods"};
-  rs.sets.push_back({"peer", Family::V4, true, {{0x0af4010aU, 0x0af4010cU}, {0x0af40120U, 0x0af40120U}}, {}});
+  rs.sets.push_back({"peer", Family::V4, nft::SetKind::Ranges, {{0x0af4010aU, 0x0af4010cU}, {0x0af40120U, 0x0af40120U}}, {}});
   rs.maps.push_back({"egress-v4", Family::V4, {{*parse_ip("10.244.1.10"), "default/web", "eg"}}});
   nft::Chain c;
   c.name = "eg";
@@ -131,7 +131,7 @@ TEST_CASE("update: nothing changed, nothing sent; a set the kernel lacks means a
   CHECK(b.changes() == 0);
   CHECK_FALSE(build_update_batch(rs, rs.sets, {}, 7, &b, &ch, &why));
   CHECK(why == "map egress-v4 is not in the table");
-  rs.sets.push_back({"other", Family::V6, true, {}, {}});
+  rs.sets.push_back({"other", Family::V6, nft::SetKind::Ranges, {}, {}});
   CHECK_FALSE(build_update_batch(rs, contents_of(k), k.generation, &b, &ch, &why));
   CHECK(why == "set other is not in the table");
 }
@@ -153,13 +153,34 @@ TEST_CASE("update: a changed map entry is deleted and added again; the end at 0 
             hex("default/web", 12) + "\n");
 }
 
+TEST_CASE("update: a set of pod addresses gains and loses single keys, never a range") {
+  nft::Ruleset old = base();
+  old.sets[0].kind = nft::SetKind::Addresses;
+  old.sets[0].ranges = {{0x0af4010aU, 0x0af4010aU}, {0x0af4010bU, 0x0af4010bU}};
+  nft::Ruleset now = old;
+  now.sets[0].ranges = {{0x0af4010aU, 0x0af4010aU}, {0x0af4010cU, 0x0af4010cU}};  // .11 went, .12 came
+  ElementChanges ch;
+  CHECK(update_text(old, now, &ch) ==
+        "del peer key 0af4010b\n"
+        "add peer key 0af4010c\n");
+  CHECK(ch.removed == 1);
+  CHECK(ch.added == 1);
+  // A set that changes kind is another set: the table is replaced.
+  now.sets[0].kind = nft::SetKind::Ranges;
+  Batch b;
+  std::string why;
+  CHECK_FALSE(build_update_batch(now, old.sets, old.maps, 7, &b, &ch, &why));
+}
+
 TEST_CASE("update: the state file keeps sets and maps exactly, and refuses anything else") {
   ApplyState st;
   st.ruleset = 0x1234abcdULL;
   st.kernel = 0xfeedULL;
   st.generation = 4242;
-  st.sets.push_back({"peer/x/y/ingress-0/v6", Family::V6, true, {{1, 2}, {u128(1) << 120, ~u128(0)}}, {}});
-  st.sets.push_back({"port/x", Family::V4, false, {}, {{*parse_ip("10.0.0.1"), Protocol::SCTP, 9}}});
+  st.sets.push_back(
+      {"peer/x/y/ingress-0/v6", Family::V6, nft::SetKind::Ranges, {{1, 2}, {u128(1) << 120, ~u128(0)}}, {}});
+  st.sets.push_back({"peer/x/y/ingress-1/v4", Family::V4, nft::SetKind::Addresses, {{5, 5}, {7, 7}}, {}});
+  st.sets.push_back({"port/x", Family::V4, nft::SetKind::AddrPorts, {}, {{*parse_ip("10.0.0.1"), Protocol::SCTP, 9}}});
   st.maps.push_back(
       {"ingress-v4", Family::V4, {{*parse_ip("10.0.0.1"), "x/a b", "in/x/1"}, {*parse_ip("10.0.0.2"), "", "in/x/2"}}});
   auto back = parse_state(format_state(st));

@@ -8,10 +8,10 @@
 
 namespace netpolc::bench {
 
-inline std::string ip4(long i) {  // 10.<16..>.x.y: up to ~1M pods
+// 10.244.1.0 and up, for up to 65000 pods; kube-dns is 10.244.255.10-11.
+inline std::string ip4(long i) {
   long n = i + 256;
-  return "10." + std::to_string(16 + n / 65536) + "." + std::to_string((n / 256) % 256) + "." +
-         std::to_string(n % 256);
+  return "10.244." + std::to_string(n / 256) + "." + std::to_string(n % 256);
 }
 
 inline std::string ip6(long i) {
