@@ -152,9 +152,10 @@ class PeerResolver {
 
 // Egress named ports, resolved on the destination pods the peers stand for.
 // `declared` lists the pods that declare the port, with its number there.
+// Adds the pods it looks at to `work`.
 std::vector<AddrPort> egress_named_targets(const CompiledRule& rule, const PortSpec& spec, const PeerResolver& peers,
                                            const std::vector<std::pair<size_t, uint16_t>>& declared,
-                                           const Program& prog, const Cluster& cluster) {
+                                           const Program& prog, const Cluster& cluster, size_t& work) {
   std::vector<AddrPort> out;
   auto add = [&](size_t pod, uint16_t port) {
     for (const auto& ip : cluster.pods[pod].ips) out.push_back({ip, spec.protocol, port});
@@ -165,16 +166,19 @@ std::vector<AddrPort> egress_named_targets(const CompiledRule& rule, const PortS
     return std::nullopt;
   };
   if (rule.any_peer) {
+    work += declared.size();
     for (auto [pod, port] : declared) add(pod, port);
     return out;
   }
   for (size_t set : rule.peer_sets) {
     if (const auto& pods = peers.pods(set)) {
+      work += pods->size();
       for (size_t pod : *pods)
         if (auto port = declared_port(pod)) add(pod, *port);
       continue;
     }
     const AddrSet& addrs = prog.peer_sets[set].addresses;
+    work += declared.size();
     for (auto [pod, port] : declared)
       for (const auto& ip : cluster.pods[pod].ips)
         if (addrs.contains(ip)) out.push_back({ip, spec.protocol, port});
@@ -202,9 +206,8 @@ CompiledRule compile_rule(PeerResolver& peers, const NamedPortIndex& named, cons
       if (d != Direction::Egress) continue;  // resolved per destination pod, in its chain
       auto it = named.find({spec.name, spec.protocol});
       if (it == named.end() || !resolved.insert(it->first).second) continue;
-      steps.taken += it->second.size();
+      auto t = egress_named_targets(out, spec, peers, it->second, prog, cluster, steps.taken);
       if (steps.over()) return out;
-      auto t = egress_named_targets(out, spec, peers, it->second, prog, cluster);
       out.named_targets.insert(out.named_targets.end(), t.begin(), t.end());
       continue;
     }
