@@ -60,7 +60,6 @@ int run_suggest(const SuggestCmdOptions& opt) {
   // What is written must be what the policy parser reads.
   std::string name = opt.output.empty() || opt.output == "-" ? "<suggestion>" : opt.output;
   sources.add(name, yaml);
-  PolicySet after = in->policies;
   PolicySet suggested = parse_policies({{name, yaml}}, diags);
   if (diags.has_errors() || suggested.policies.size() != s.policies.size()) {
     diags.error({name}, "", "internal error: the suggestion does not read back as the policies it should be");
@@ -71,9 +70,7 @@ int run_suggest(const SuggestCmdOptions& opt) {
   if (!write_output(opt.output, yaml)) return 1;
 
   if (opt.diff != "none") {
-    after.policies.insert(after.policies.end(), suggested.policies.begin(), suggested.policies.end());
-    std::sort(after.policies.begin(), after.policies.end(),
-              [](const Policy& a, const Policy& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
+    PolicySet after = suggest::with_suggested(in->policies, suggested);
     review::DiffOptions dopt;
     dopt.compiled = false;
     review::FlowDiff d = review::diff_flows({&in->cluster, &in->policies}, {&in->cluster, &after}, dopt);

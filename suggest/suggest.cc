@@ -260,4 +260,12 @@ Suggestion suggest_policies(const Cluster& c, const PolicySet& ps, const Observe
   return out;
 }
 
+PolicySet with_suggested(const PolicySet& in_force, const PolicySet& suggested) {
+  PolicySet after = in_force;
+  after.policies.insert(after.policies.end(), suggested.policies.begin(), suggested.policies.end());
+  std::sort(after.policies.begin(), after.policies.end(),
+            [](const Policy& a, const Policy& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
+  return after;
+}
+
 }  // namespace netpolc::suggest

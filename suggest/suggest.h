@@ -48,4 +48,9 @@ struct Suggestion {
 Suggestion suggest_policies(const Cluster& cluster, const PolicySet& policies, const ObservedFlows& flows,
                             const SuggestOptions& options, Diagnostics& diags);
 
+// The policies in force with the suggested ones (as parse_policies read the
+// suggestion's YAML back) added, sorted by (namespace, name): what is in
+// force once the suggestion is applied.
+PolicySet with_suggested(const PolicySet& in_force, const PolicySet& suggested);
+
 }  // namespace netpolc::suggest

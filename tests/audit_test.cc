@@ -11,28 +11,19 @@
 // the deny counters (`netpolc stats`) are non-zero exactly for the policies
 // that denied something.
 #include <doctest/doctest.h>
-#include <poll.h>
 
 #include <algorithm>
 #include <chrono>
 #include <set>
 
-#include "backends/netlink_apply.h"
-#include "backends/netlink_dump.h"
 #include "compiler/resolve.h"
 #include "observe/counters.h"
-#include "observe/flows.h"
-#include "tests/kernel_run.h"
+#include "tests/audit_run.h"
 
 using namespace netpolc;
 using namespace netpolc::test;
 
 namespace {
-
-// A group no other test binds.
-constexpr uint16_t kGroup = 4711;
-// High enough that no probe of a scenario is ever rate limited.
-constexpr Rate kRate{100000, RateUnit::Second};
 
 // The scenarios: every seed scenario and a few conformance cases that deny on
 // one side, on both, by several stacked policies, over UDP and to named ports.
@@ -48,84 +39,6 @@ std::vector<Scenario> scenarios() {
     for (auto& s : load_e2e_case(std::string(NETPOLC_SOURCE_DIR) + "/fixtures/e2e/" + name + ".yaml"))
       out.push_back(std::move(s));
   return out;
-}
-
-// A flow as the probes and nflog both see it (the side left out).
-using FlowId = std::tuple<IpAddr, IpAddr, L4, uint16_t>;
-
-FlowId flow_id(const observe::FlowKey& k) { return {k.src, k.dst, k.protocol, k.port.value_or(0)}; }
-
-// The probed flow of an expectation.
-Flow probe_flow(const Scenario& s, const Expectation& e) {
-  Flow f;
-  f.protocol = e.protocol;
-  f.port = e.protocol == L4::ICMP ? 0 : e.port;
-  REQUIRE(endpoint_address(s.cluster, e.from, e.family, &f.src));
-  REQUIRE(endpoint_address(s.cluster, e.to, e.family, &f.dst));
-  return f;
-}
-
-void apply_in_node(KernelRun& run, const Scenario& s, const Program& prog, bool audit) {
-  NftOptions o;
-  o.dns_carve_out = s.dns_carve_out;
-  o.report.audit = audit;
-  o.report.log = kRate;
-  o.report.nflog_group = kGroup;
-  nl::ApplyOptions apply;
-  apply.netns = run.lab->node_netns();
-  apply.full = true;
-  Diagnostics diags;
-  REQUIRE_MESSAGE(nl::apply_ruleset(nft::build_ruleset(prog, s.cluster, o), apply, diags).ok,
-                  format_diagnostics(diags, SourceFiles{}));
-}
-
-// Reads nflog until it has been quiet for a while.
-void drain(observe::NflogSocket& sock, observe::Observations& obs) {
-  for (;;) {
-    pollfd fd{sock.fd(), POLLIN, 0};
-    if (poll(&fd, 1, 200) <= 0) return;
-    std::vector<observe::NflogPacket> packets;
-    size_t dropped = 0;
-    std::string error;
-    REQUIRE_MESSAGE(sock.receive(&packets, &dropped, &error), error);
-    CHECK(dropped == 0);
-    for (const auto& p : packets) CHECK(observe::record(p, obs));
-  }
-}
-
-struct Run {
-  std::vector<lab::ProbeResult> results;
-  observe::Observations obs;
-  nl::KernelTable table;
-};
-
-// Applies the ruleset, binds nflog, probes, and reads the reports and the table back.
-Run probe_with_reports(KernelRun& run, const Scenario& s, const Program& prog, const ProbePlan& plan, bool audit) {
-  apply_in_node(run, s, prog, audit);
-  std::string error;
-  auto sock = observe::NflogSocket::open(run.lab->node_netns(), kGroup, &error);
-  REQUIRE_MESSAGE(sock, error);
-  Run r;
-  r.results = run.lab->probe(plan.probes, std::chrono::milliseconds(400));
-  REQUIRE(r.results.size() == plan.probes.size());
-  drain(*sock, r.obs);
-  auto nft = nl::NftSocket::open(run.lab->node_netns(), &error);
-  REQUIRE_MESSAGE(nft, error);
-  REQUIRE_MESSAGE(nl::read_table(*nft, "netpolc", &r.table, &error), error);
-  return r;
-}
-
-std::set<FlowId> reported(const observe::Observations& obs) {
-  std::set<FlowId> out;
-  for (const auto& [key, seen] : obs.flows) out.insert(flow_id(key));
-  return out;
-}
-
-std::string describe(const std::set<FlowId>& flows) {
-  std::string s;
-  for (const auto& [src, dst, proto, port] : flows)
-    s += "  " + format_ip(src) + " -> " + format_ip(dst) + " " + l4_name(proto) + "/" + std::to_string(port) + "\n";
-  return s.empty() ? "  (none)\n" : s;
 }
 
 std::string policy_name(const PolicySet& set, size_t i) {
@@ -154,7 +67,7 @@ TEST_CASE("audit: audit mode reports exactly the flows enforcing mode drops, and
     probes += plan.probes.size();
 
     // Enforcing, with --log-denied: what is dropped is what is reported.
-    Run enforce = probe_with_reports(run, s, prog, plan, false);
+    ReportedRun enforce = probe_with_reports(run, s, prog, plan.probes, false);
     std::set<FlowId> dropped;
     for (size_t i = 0; i < plan.probes.size(); ++i) {
       const Expectation& e = *plan.expected[i];
@@ -173,7 +86,7 @@ TEST_CASE("audit: audit mode reports exactly the flows enforcing mode drops, and
 
     // Audit: everything passes; the reports are the drops, from every side
     // that denies, naming its isolating policies.
-    Run audit = probe_with_reports(run, s, prog, plan, true);
+    ReportedRun audit = probe_with_reports(run, s, prog, plan.probes, true);
     for (size_t i = 0; i < plan.probes.size(); ++i)
       CHECK_MESSAGE(audit.results[i].connected(), "audit: " << run.lab->describe(plan.probes[i]) << " got "
                                                             << audit.results[i].detail);

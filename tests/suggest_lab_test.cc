@@ -36,10 +36,7 @@ TEST_CASE("verify: a suggestion enforced in a lab lets the observed flows throug
   auto flows = suggest::read_observed_flows(files[0], diags);
   suggest::Suggestion s = suggest::suggest_policies(cluster, before, *flows, {}, diags);
   std::string yaml = suggest::suggestion_yaml(s, {});
-  PolicySet after = before;
-  for (Policy& p : parse_policies({{"suggestion.yaml", yaml}}, diags).policies) after.policies.push_back(p);
-  std::sort(after.policies.begin(), after.policies.end(),
-            [](const Policy& a, const Policy& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
+  PolicySet after = suggest::with_suggested(before, parse_policies({{"suggestion.yaml", yaml}}, diags));
   INFO(format_diagnostics(diags, sources));
   REQUIRE_FALSE(diags.has_errors());
   Program prog = resolve(cluster, after, ResolveOptions{}, diags);
