@@ -8,7 +8,10 @@ set -u
 NETPOLC=${1:-build/netpolc}
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# Only this shell cleans up: a background job killed by the SIGTERM test
+# below before it has exec'd netpolc is still a copy of this shell, and under
+# load bash ran this trap there, deleting $tmp under the running tests.
+trap '[ "$BASHPID" = "$$" ] && rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 check() {  # description, then a command that must succeed
