@@ -25,16 +25,27 @@ namespace {
 struct V {
   enum Kind { Str, Raw, List, Obj } kind = Obj;
   std::string text;                            // Str, Raw (a number, true, false, null)
-  std::vector<V> items;                        // List
-  std::vector<std::pair<std::string, V>> fields;  // Obj
+  std::vector<V> items;                        // List; an Obj's values
+  std::vector<std::string> keys;               // Obj: the key of each of items
 
   static V str(std::string s) { return {Str, std::move(s), {}, {}}; }
   static V raw(std::string s) { return {Raw, std::move(s), {}, {}}; }
   static V num(long n) { return raw(std::to_string(n)); }
   static V boolean(bool b) { return raw(b ? "true" : "false"); }
   static V list(std::vector<V> items) { return {List, {}, std::move(items), {}}; }
-  static V obj(std::vector<std::pair<std::string, V>> fields) { return {Obj, {}, {}, std::move(fields)}; }
+  // Defined below: clang (with libstdc++) cannot build a std::pair<std::string,
+  // V> while V is incomplete, so V keeps keys and values apart.
+  static V obj(std::vector<std::pair<std::string, V>> fields);
 };
+
+V V::obj(std::vector<std::pair<std::string, V>> fields) {
+  V v{Obj, {}, {}, {}};
+  for (auto& [key, value] : fields) {
+    v.keys.push_back(std::move(key));
+    v.items.push_back(std::move(value));
+  }
+  return v;
+}
 
 std::string json_quote(const std::string& s) {
   std::string out = "\"";
@@ -61,12 +72,12 @@ void write_json(const V& v, int indent, std::string& out) {
       out += end_pad + "]";
       return;
     case V::Obj:
-      if (v.fields.empty()) { out += "{}"; return; }
+      if (v.keys.empty()) { out += "{}"; return; }
       out += "{\n";
-      for (size_t i = 0; i < v.fields.size(); ++i) {
-        out += pad + json_quote(v.fields[i].first) + ": ";
-        write_json(v.fields[i].second, indent + 4, out);
-        out += i + 1 < v.fields.size() ? ",\n" : "\n";
+      for (size_t i = 0; i < v.keys.size(); ++i) {
+        out += pad + json_quote(v.keys[i]) + ": ";
+        write_json(v.items[i], indent + 4, out);
+        out += i + 1 < v.keys.size() ? ",\n" : "\n";
       }
       out += end_pad + "}";
       return;
@@ -93,16 +104,17 @@ std::string yaml_scalar(const V& v) {
 }
 
 bool is_empty_collection(const V& v) {
-  return (v.kind == V::List && v.items.empty()) || (v.kind == V::Obj && v.fields.empty());
+  return (v.kind == V::List && v.items.empty()) || (v.kind == V::Obj && v.keys.empty());
 }
 
 void write_yaml_value(const V& v, int indent, std::string& out);
 
 // The fields of an object, the first one already placed by the caller.
 void write_yaml_fields(const V& v, int indent, bool first_placed, std::string& out) {
-  for (size_t i = 0; i < v.fields.size(); ++i) {
+  for (size_t i = 0; i < v.keys.size(); ++i) {
     if (i > 0 || !first_placed) out += std::string(size_t(indent), ' ');
-    const auto& [key, value] = v.fields[i];
+    const std::string& key = v.keys[i];
+    const V& value = v.items[i];
     out += (needs_quotes(key) ? json_quote(key) : key) + ":";
     write_yaml_value(value, indent, out);
   }
@@ -122,7 +134,7 @@ void write_yaml_value(const V& v, int indent, std::string& out) {
     out += "\n";
     for (const V& item : v.items) {
       out += std::string(size_t(indent), ' ') + "-";
-      if (item.kind == V::Obj && !item.fields.empty()) {
+      if (item.kind == V::Obj && !item.keys.empty()) {
         out += " ";
         write_yaml_fields(item, indent + 2, true, out);
       } else {
