@@ -114,7 +114,7 @@ AddrSet AddrSet::of_cidr(const Cidr& c) {
 
 AddrSet AddrSet::of_ip(const IpAddr& ip) {
   AddrSet s;
-  s.of(ip.family).push_back({ip.value, ip.value});
+  s.add(ip);
   return s;
 }
 
@@ -140,10 +140,14 @@ void normalize(AddrSet& s) {
   normalize(s.v6);
 }
 
+void append(AddrSet& a, const AddrSet& b) {
+  a.v4.insert(a.v4.end(), b.v4.begin(), b.v4.end());
+  a.v6.insert(a.v6.end(), b.v6.begin(), b.v6.end());
+}
+
 AddrSet set_union(const AddrSet& a, const AddrSet& b) {
   AddrSet r = a;
-  r.v4.insert(r.v4.end(), b.v4.begin(), b.v4.end());
-  r.v6.insert(r.v6.end(), b.v6.begin(), b.v6.end());
+  append(r, b);
   normalize(r);
   return r;
 }

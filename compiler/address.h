@@ -68,6 +68,8 @@ struct AddrSet {
   const std::vector<IpRange>& of(Family f) const { return f == Family::V4 ? v4 : v6; }
   std::vector<IpRange>& of(Family f) { return f == Family::V4 ? v4 : v6; }
   bool contains(const IpAddr& ip) const;
+  // Appends one address; normalize() once after the last.
+  void add(const IpAddr& ip) { of(ip.family).push_back({ip.value, ip.value}); }
 
   static AddrSet everything();
   static AddrSet of_cidr(const Cidr& c);
@@ -79,6 +81,9 @@ struct AddrSet {
 // Sorts and merges overlapping or adjacent ranges in place.
 void normalize(std::vector<IpRange>& ranges);
 void normalize(AddrSet& s);
+// Appends the ranges of `b` to `a`, to be normalized once after the last
+// append: a union per set would cost the number of sets squared.
+void append(AddrSet& a, const AddrSet& b);
 AddrSet set_union(const AddrSet& a, const AddrSet& b);
 AddrSet set_subtract(const AddrSet& a, const AddrSet& b);
 

@@ -20,11 +20,7 @@ AddrSet rule_peers(const Program& prog, const CompiledRule& rule) {
   // All ranges at once, then one sort and merge: a union per peer would cost
   // peers x ranges.
   AddrSet out;
-  for (size_t set : rule.peer_sets)
-    for (Family f : {Family::V4, Family::V6}) {
-      const auto& ranges = prog.peer_sets[set].addresses.of(f);
-      out.of(f).insert(out.of(f).end(), ranges.begin(), ranges.end());
-    }
+  for (size_t set : rule.peer_sets) append(out, prog.peer_sets[set].addresses);
   normalize(out);
   return out;
 }

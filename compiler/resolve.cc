@@ -21,14 +21,13 @@ std::string RuleOrigin::peer_label(size_t peer) const {
 
 AddrSet cluster_dns_servers(const Cluster& cluster) {
   AddrSet s;
-  auto add = [&](const IpAddr& ip) { s.of(ip.family).push_back({ip.value, ip.value}); };
   if (!cluster.dns_servers.empty()) {
-    for (const auto& ip : cluster.dns_servers) add(ip);
+    for (const auto& ip : cluster.dns_servers) s.add(ip);
   } else {
     for (const auto& p : cluster.pods) {
       auto it = p.labels.find("k8s-app");
       if (p.ns == "kube-system" && it != p.labels.end() && it->second == "kube-dns" && p.enforced())
-        for (const auto& ip : p.ips) add(ip);
+        for (const auto& ip : p.ips) s.add(ip);
     }
   }
   normalize(s);  // once: a union per address would cost their number squared
@@ -52,13 +51,6 @@ void report_too_large(const SourceLoc& loc, size_t max_steps, Diagnostics& diags
               "too large to resolve: more than " + std::to_string(max_steps) +
                   " steps (a step per pod a selector examines, per pod a policy isolates, "
                   "per rule of each pod's chain); narrow the selectors or split the cluster");
-}
-
-// Appends the ranges of `b` to `a`, to be normalized once after the last:
-// a union per set would cost the number of sets squared.
-void append(AddrSet& a, const AddrSet& b) {
-  a.v4.insert(a.v4.end(), b.v4.begin(), b.v4.end());
-  a.v6.insert(a.v6.end(), b.v6.begin(), b.v6.end());
 }
 
 // Container ports by (name, protocol): where egress named ports can go.
@@ -112,7 +104,7 @@ class PeerResolver {
     } else {
       pods = index_.select_peer_pods(policy.ns, peer);
       for (size_t i : pods)
-        for (const auto& ip : index_.cluster().pods[i].ips) addrs.of(ip.family).push_back({ip.value, ip.value});
+        for (const auto& ip : index_.cluster().pods[i].ips) addrs.add(ip);
       normalize(addrs);
     }
     auto [c, fresh] = by_content_.try_emplace({addrs.v4, addrs.v6}, prog_.peer_sets.size());
@@ -312,7 +304,7 @@ Program resolve(const Cluster& cluster, const PolicySet& policies, const Resolve
     const Pod& p = cluster.pods[pod];
     if (!p.enforced()) continue;
     ++prog.pod_count;
-    for (auto& ip : p.ips) prog.pod_addresses.of(ip.family).push_back({ip.value, ip.value});
+    for (auto& ip : p.ips) prog.pod_addresses.add(ip);
     for (Direction d : {Direction::Ingress, Direction::Egress}) {
       int di = int(d);
       if (isolating[di][pod].empty()) continue;
