@@ -24,6 +24,13 @@ std::string bounded_name(const std::string& name) {
   return name.substr(0, 183) + "~" + hex;
 }
 
+// The name of a set of a rule: "<kind>/<ns>/<policy>/<direction>-<index>",
+// then `rest`, e.g. "peer/app/web/ingress-0-1/v4".
+std::string rule_set_name(const char* kind, const RuleOrigin& o, const std::string& rest) {
+  return std::string(kind) + "/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
+         std::to_string(o.index) + rest;
+}
+
 // Up to this many distinct peers, a rule is one rule per peer in each chain
 // (sets shared with other rules naming the same peers); above, one rule with
 // a set of its own.
@@ -113,9 +120,9 @@ std::string Builder::peer_set(size_t set, Family f) {
   const auto& ranges = p.addresses.of(f);
   if (ranges.empty()) return {};
   const RuleOrigin& o = p.first_use;
-  return cached->second = address_set("peer/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
-                         std::to_string(o.index) + "-" + std::to_string(p.peer_index) + "/" + family_suffix(f),
-                     f, ranges);
+  return cached->second =
+             address_set(rule_set_name("peer", o, "-" + std::to_string(p.peer_index) + "/" + family_suffix(f)), f,
+                         ranges);
 }
 
 // The first peer of each distinct peer set of a rule, in order; once per rule,
@@ -133,15 +140,17 @@ const std::vector<size_t>& Builder::distinct_peers(size_t rule) {
 // The union of a rule's peers, named after the rule: for rules of more than
 // kMaxPeerRules peers.
 std::string Builder::rule_set(size_t rule, Family f) {
-  auto [cached, fresh] = rule_set_names_.try_emplace({rule, f});
-  if (!fresh) return cached->second;
+  // Both families' sets at the first call: the union covers both.
+  if (auto cached = rule_set_names_.find({rule, f}); cached != rule_set_names_.end()) return cached->second;
   const CompiledRule& r = prog_.rules[rule];
-  const auto ranges = rule_peers(prog_, r).of(f);
-  if (ranges.empty()) return {};
-  const RuleOrigin& o = r.origin;
-  return cached->second = address_set("rule/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
-                                          std::to_string(o.index) + "/" + family_suffix(f),
-                                      f, ranges);
+  const AddrSet peers = rule_peers(prog_, r);
+  for (Family g : {Family::V4, Family::V6}) {
+    const auto& ranges = peers.of(g);
+    rule_set_names_[{rule, g}] =
+        ranges.empty() ? std::string()
+                       : address_set(rule_set_name("rule", r.origin, std::string("/") + family_suffix(g)), g, ranges);
+  }
+  return rule_set_names_[{rule, f}];
 }
 
 std::string Builder::named_set(size_t rule, Family f) {
@@ -153,8 +162,7 @@ std::string Builder::named_set(size_t rule, Family f) {
     if (t.addr.family == f) elements.push_back(t);
   if (elements.empty()) return {};
   const RuleOrigin& o = r.origin;
-  std::string name = bounded_name("port/" + o.ns + "/" + o.policy + "/" + direction_name(o.direction) + "-" +
-                                  std::to_string(o.index) + "/" + family_suffix(f));
+  std::string name = bounded_name(rule_set_name("port", o, std::string("/") + family_suffix(f)));
   NamedSet& s = sets_[name];
   s.name = name;
   s.family = f;
