@@ -36,10 +36,6 @@ bool expect_object(const YamlAt& at, Diagnostics& diags) {
   return false;
 }
 
-void report_missing(const YamlAt& parent, const std::string& key, Diagnostics& diags) {
-  diags.error(parent.loc(), parent.field(key).path, "missing required field");
-}
-
 // An optional string field: nullopt when absent, null or of the wrong type
 // (the last reported).
 std::optional<std::string> optional_string(const YamlAt& at, Diagnostics& diags) {

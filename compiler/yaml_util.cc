@@ -135,6 +135,10 @@ bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnost
   return true;
 }
 
+void report_missing(const YamlAt& parent, const std::string& key, Diagnostics& diags) {
+  diags.error(parent.loc(), parent.field(key).path, "missing required field");
+}
+
 bool check_sequence(const YamlAt& at, Diagnostics& diags) {
   if (at.node.is_null() || at.node.is_sequence()) return true;
   diags.error(at.loc(), at.path, std::string("expected a list, found ") + node_kind_name(at.node));

@@ -63,6 +63,8 @@ const char* node_kind_name(const NodeRef& node);
 bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnostics& diags);
 // Reports unless `at` is a sequence (null counts as empty).
 bool check_sequence(const YamlAt& at, Diagnostics& diags);
+// Reports that the map `parent` lacks the required field `key`, at the map.
+void report_missing(const YamlAt& parent, const std::string& key, Diagnostics& diags);
 
 // Typed scalars. Each reports a diagnostic and returns nullopt on a wrong type.
 std::optional<std::string> read_string(const YamlAt& at, Diagnostics& diags);

@@ -14,10 +14,6 @@ constexpr const char* kKind = "ObservedFlows";
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
-void report_missing(const YamlAt& parent, const std::string& key, Diagnostics& diags) {
-  diags.error(parent.loc(), parent.field(key).path, "missing required field");
-}
-
 // A required string field that must be one of `allowed`.
 std::optional<std::string> read_enum(const YamlAt& parent, const std::string& key,
                                      const std::vector<std::string>& allowed, Diagnostics& diags) {
