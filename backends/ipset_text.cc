@@ -67,7 +67,7 @@ std::string IpsetRegistry::addr_ports(const std::vector<AddrPort>& targets) {
   Set s;
   s.type = std::string("hash:ip,port family ") + (family_ == Family::V4 ? "inet" : "inet6");
   for (const auto& t : targets)
-    s.elements.push_back(format_ip(t.addr) + "," + ipt_proto(t.protocol) + ":" + std::to_string(t.port));
+    s.elements.push_back(format_ip(t.addr) + "," + protocol_keyword(t.protocol) + ":" + std::to_string(t.port));
   return add("PORT", std::move(s));
 }
 

@@ -39,14 +39,6 @@ void add_protocol(const char* proto, const std::vector<PortRange>& ports, std::v
 
 }  // namespace
 
-const char* ipt_proto(Protocol p) {
-  switch (p) {
-    case Protocol::TCP: return "tcp";
-    case Protocol::UDP: return "udp";
-    case Protocol::SCTP: return "sctp";
-  }
-  return "tcp";
-}
 
 std::string ipt_quote(const std::string& word) {
   static const char kBare[] = "_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -87,8 +79,8 @@ std::vector<PortMatch> port_matches(const std::vector<PortRange>& ports) {
       whole = whole || whole_range(p);
       mine.push_back(p);
     }
-    if (whole) out.push_back({ipt_proto(proto), ""});
-    else if (!mine.empty()) add_protocol(ipt_proto(proto), mine, out);
+    if (whole) out.push_back({protocol_keyword(proto), ""});
+    else if (!mine.empty()) add_protocol(protocol_keyword(proto), mine, out);
   }
   return out;
 }

@@ -40,7 +40,4 @@ struct PortMatch {
 // needs no port match.
 std::vector<PortMatch> port_matches(const std::vector<PortRange>& ports);
 
-// "tcp", "udp", "sctp".
-const char* ipt_proto(Protocol p);
-
 }  // namespace netpolc

@@ -141,6 +141,12 @@ Batch ReplaceBuilder::run() {
   table(true);
   for (const auto& c : rs_.chains) chain(c);
   for (const auto& c : rs_.counters) counter(c);
+  for (const auto& p : rs_.port_sets) {
+    uint32_t id = next_set_id_++;
+    add_set_message(batch_, port_set(rs_.table, p, id).get(), object(BatchObject::Kind::Set, p.name));
+    add_element_messages(batch_, NFT_MSG_NEWSETELEM, rs_.table, p.name, id, port_set_elements(p),
+                         object(BatchObject::Kind::Elements, p.name));
+  }
   for (const auto& s : rs_.sets) {
     uint32_t id = next_set_id_++;
     add_set_message(batch_, named_set(rs_.table, s, id).get(), object(BatchObject::Kind::Set, s.name));

@@ -15,35 +15,15 @@ namespace netpolc::nl {
 namespace {
 
 // What nft 1.0.6 records in an anonymous set's user data to print its type
-// back: the expression kind (enum expr_types) and, for a payload field, the
-// protocol description and field (enum proto_desc_id and the field's index
-// in that description), for meta the key.
+// back: the expression kind (enum expr_types in nftables' include/expression.h)
+// and, for a payload field, the protocol description and field (enum
+// proto_desc_id and the field's index in that description).
 constexpr uint32_t kExprPayload = 7;
-constexpr uint32_t kExprMeta = 9;
-constexpr uint32_t kExprConcat = 13;
-constexpr uint32_t kDescUdp = 6;
-constexpr uint32_t kDescTcp = 8;
-constexpr uint32_t kDescSctp = 10;
-constexpr uint32_t kDescTh = 11;
 constexpr uint32_t kDescIcmpv6 = 14;
-constexpr uint32_t kFieldDport = 2;
 constexpr uint32_t kFieldIcmpv6Type = 1;
-// NFTNL_UDATA_SET_KEY_PAYLOAD_DESC / _TYPE and NFTNL_UDATA_SET_KEY_META_KEY.
+// NFTNL_UDATA_SET_KEY_PAYLOAD_DESC / _TYPE.
 constexpr uint8_t kUdataPayloadDesc = 0;
 constexpr uint8_t kUdataPayloadType = 1;
-constexpr uint8_t kUdataMetaKey = 0;
-
-uint32_t proto_desc(Protocol p) {
-  switch (p) {
-    case Protocol::TCP:
-      return kDescTcp;
-    case Protocol::UDP:
-      return kDescUdp;
-    case Protocol::SCTP:
-      return kDescSctp;
-  }
-  return kDescTcp;
-}
 
 // The register of a 4-byte slot of the register file, as nft numbers it: a
 // slot that starts a 16-byte register by that register's number (NFT_REG_1
@@ -66,10 +46,6 @@ void put_payload_typeof(nftnl_udata_buf* ud, uint8_t type, uint32_t desc, uint32
     nftnl_udata_put_u32(ud, kUdataPayloadDesc, desc);
     nftnl_udata_put_u32(ud, kUdataPayloadType, field);
   });
-}
-
-void put_l4proto_typeof(nftnl_udata_buf* ud, uint8_t type) {
-  put_typeof(ud, type, kExprMeta, [&] { nftnl_udata_put_u32(ud, kUdataMetaKey, NFT_META_L4PROTO); });
 }
 
 class RuleBuilder {
@@ -294,54 +270,31 @@ void RuleBuilder::operator()(const nft::DestPortInSet& m) {
 // tcp dport 80                 [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ]
 //                              [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00005000 ]
 // tcp dport 8000-8080          ... [ cmp gte reg 1 0x0000401f ] [ cmp lte reg 1 0x0000901f ]
-// tcp dport { 80, 443 }        ... [ lookup reg 1 set __set%d ]   (inet_service)
-// tcp dport { 80, 8000-8080 }  ... [ lookup reg 1 set __set%d ]   (inet_service, interval)
+// tcp dport @SET               ... [ lookup reg 1 set SET ]
 void RuleBuilder::one_protocol(const nft::PortMatch& m) {
-  Protocol proto = m.ports[0].protocol;
-  l4proto(ip_proto(proto));
+  l4proto(ip_proto(m.ports[0].protocol));
   dport(NFT_REG_1);
-  if (m.ports.size() == 1) {
-    const PortRange& p = m.ports[0];
-    if (p.lo == p.hi) {
-      cmp(NFT_CMP_EQ, port_bytes(p.lo));
-    } else {
-      cmp(NFT_CMP_GTE, port_bytes(p.lo));
-      cmp(NFT_CMP_LTE, port_bytes(p.hi));
-    }
-    return;
-  }
-  bool ranges = std::any_of(m.ports.begin(), m.ports.end(), [](const PortRange& p) { return p.lo != p.hi; });
-  AnonymousSet& a = anonymous(ranges ? NFT_SET_INTERVAL : 0, kTypeInetService, 2);
-  UdataPtr ud = make_udata();
-  nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBig);
-  if (ranges) {
-    std::vector<ByteRange> r;
-    for (const auto& p : m.ports) r.push_back({port_bytes(p.lo), port_bytes(p.hi)});
-    a.elements = interval_elements(r);
-    // nft sizes it for a start and an end per range, and the end at 0.
-    nftnl_set_set_u32(a.set.get(), NFTNL_SET_DESC_SIZE, uint32_t(2 * m.ports.size() + (m.ports[0].lo != 0)));
-    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_MERGE_ELEMENTS, 1);
+  if (!m.set.empty()) return lookup(m.set, std::nullopt, std::nullopt);
+  const PortRange& p = m.ports[0];
+  if (p.lo == p.hi) {
+    cmp(NFT_CMP_EQ, port_bytes(p.lo));
   } else {
-    for (const auto& p : m.ports) a.elements.push_back(key_element(port_bytes(p.lo)));
-    nftnl_set_set_u32(a.set.get(), NFTNL_SET_DESC_SIZE, uint32_t(m.ports.size()));
+    cmp(NFT_CMP_GTE, port_bytes(p.lo));
+    cmp(NFT_CMP_LTE, port_bytes(p.hi));
   }
-  put_payload_typeof(ud.get(), NFTNL_UDATA_SET_KEY_TYPEOF, proto_desc(proto), kFieldDport);
-  set_userdata(a.set.get(), ud);
-  lookup("__set%d", a.id, std::nullopt);
 }
 
-// meta l4proto . th dport { tcp . 80, udp . 53 }
+// meta l4proto . th dport @SET
 //   [ meta load l4proto => reg 1 ]
 //   [ payload load 2b @ transport header + 2 => reg 9 ]
-//   [ lookup reg 1 set __set%d ]
-// With a range among the ports the set is a concatenated interval set
-// (flags interval; each element a key and a key end) and nft 1.0.6 puts
+//   [ lookup reg 1 set SET ]
+// With a range among the ports the set is a concatenated interval set and
+// nft 1.0.6 puts
 //   [ byteorder reg 1 = hton(reg 1, 2, 1) ]
 // after the l4proto load.
 void RuleBuilder::concat(const nft::PortMatch& m) {
-  bool ranges = std::any_of(m.ports.begin(), m.ports.end(), [](const PortRange& p) { return p.lo != p.hi; });
   meta(NFT_META_L4PROTO, slot_reg(0));
-  if (ranges) {
+  if (nft::PortSet{m.set, m.ports}.intervals()) {
     nftnl_expr* bo = add("byteorder");
     nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
     nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
@@ -350,44 +303,13 @@ void RuleBuilder::concat(const nft::PortMatch& m) {
     nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_SIZE, 2);
   }
   dport(slot_reg(1));
-  uint32_t type = concat_type({kTypeInetProto, kTypeInetService});
-  AnonymousSet& a = anonymous(ranges ? NFT_SET_INTERVAL | NFT_SET_CONCAT : 0, type, 8);
-  nftnl_set_set_u32(a.set.get(), NFTNL_SET_DESC_SIZE, uint32_t(m.ports.size()));
-  UdataPtr ud = make_udata();
-  nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderInvalid);
-  if (ranges) {
-    static const uint8_t kFieldLengths[] = {1, 2};
-    nftnl_set_set_data(a.set.get(), NFTNL_SET_DESC_CONCAT, kFieldLengths, sizeof kFieldLengths);
-    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_MERGE_ELEMENTS, 1);
-    put_typeof(ud.get(), NFTNL_UDATA_SET_KEY_TYPEOF, kExprConcat, [] {});
-  } else {
-    put_typeof(ud.get(), NFTNL_UDATA_SET_KEY_TYPEOF, kExprConcat, [&] {
-      put_l4proto_typeof(ud.get(), 0);
-      put_payload_typeof(ud.get(), 1, kDescTh, kFieldDport);
-    });
-  }
-  set_userdata(a.set.get(), ud);
-  for (const auto& p : m.ports) {
-    auto key = [&](uint16_t port) {
-      Bytes k = padded({ip_proto(p.protocol)});
-      Bytes b = padded(port_bytes(port));
-      k.insert(k.end(), b.begin(), b.end());
-      return k;
-    };
-    ElemPtr e = key_element(key(p.lo));
-    if (ranges) {
-      Bytes end = key(p.hi);
-      nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY_END, end.data(), uint32_t(end.size()));
-    }
-    a.elements.push_back(std::move(e));
-  }
-  lookup("__set%d", a.id, std::nullopt);
+  lookup(m.set, std::nullopt, std::nullopt);
 }
 
 // meta l4proto udp            [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ]
-// meta l4proto { tcp, udp }   [ meta load l4proto => reg 1 ] [ lookup reg 1 set __set%d ]
+// meta l4proto @SET           [ meta load l4proto => reg 1 ] [ lookup reg 1 set SET ]
 void RuleBuilder::operator()(const nft::PortMatch& m) {
-  switch (nft::port_shape(m)) {
+  switch (nft::port_shape(m.ports)) {
     case nft::PortShape::OneProtocol:
       return one_protocol(m);
     case nft::PortShape::Concat:
@@ -395,17 +317,9 @@ void RuleBuilder::operator()(const nft::PortMatch& m) {
     case nft::PortShape::Protocols:
       break;
   }
-  std::vector<Protocol> protos = nft::distinct_protocols(m);
-  if (protos.size() == 1) return l4proto(ip_proto(protos[0]));
+  if (m.set.empty()) return l4proto(ip_proto(m.ports[0].protocol));
   meta(NFT_META_L4PROTO, NFT_REG_1);
-  AnonymousSet& a = anonymous(0, kTypeInetProto, 1);
-  nftnl_set_set_u32(a.set.get(), NFTNL_SET_DESC_SIZE, uint32_t(protos.size()));
-  UdataPtr ud = make_udata();
-  nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderHost);
-  put_l4proto_typeof(ud.get(), NFTNL_UDATA_SET_KEY_TYPEOF);
-  set_userdata(a.set.get(), ud);
-  for (Protocol p : protos) a.elements.push_back(key_element({ip_proto(p)}));
-  lookup("__set%d", a.id, std::nullopt);
+  lookup(m.set, std::nullopt, std::nullopt);
 }
 
 // accept | drop | return | jump CHAIN     [ immediate reg 0 VERDICT ]

@@ -49,6 +49,17 @@ SetPtr set_base(const std::string& table, const std::string& name, uint32_t id, 
 uint32_t addr_type(Family f) { return f == Family::V4 ? kTypeIpv4Addr : kTypeIpv6Addr; }
 uint32_t addr_len(Family f) { return f == Family::V4 ? 4 : 16; }
 
+// A concatenation has no single byte order; nft records it as a concat
+// "typeof" without its parts.
+void concat_key_udata(nftnl_udata_buf* ud) {
+  nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderInvalid);
+  nftnl_udata* outer = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_KEY_TYPEOF);
+  nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_TYPEOF_EXPR, kExprConcat);
+  nftnl_udata* data = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_TYPEOF_DATA);
+  nftnl_udata_nest_end(ud, data);
+  nftnl_udata_nest_end(ud, outer);
+}
+
 // An element list nests at most this many bytes (a netlink attribute's
 // length is 16 bits).
 constexpr size_t kMaxNest = 0xffff;
@@ -168,14 +179,7 @@ SetPtr named_set(const std::string& table, const nft::NamedSet& s, uint32_t id) 
   } else {
     uint32_t type = concat_type({addr_type(s.family), kTypeInetProto, kTypeInetService});
     set = set_base(table, s.name, id, 0, type, addr_len(s.family) + 4 + 4);
-    // A concatenation has no single byte order; nft records it as a concat
-    // "typeof" without its parts.
-    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderInvalid);
-    nftnl_udata* outer = nftnl_udata_nest_start(ud.get(), NFTNL_UDATA_SET_KEY_TYPEOF);
-    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_TYPEOF_EXPR, kExprConcat);
-    nftnl_udata* data = nftnl_udata_nest_start(ud.get(), NFTNL_UDATA_SET_TYPEOF_DATA);
-    nftnl_udata_nest_end(ud.get(), data);
-    nftnl_udata_nest_end(ud.get(), outer);
+    concat_key_udata(ud.get());
   }
   set_userdata(set.get(), ud);
   return set;
@@ -191,6 +195,69 @@ std::vector<ElemPtr> named_set_elements(const nft::NamedSet& s) {
   if (!s.ranges.empty() && s.ranges.front().lo != 0) out.push_back(zero_end(addr_len(s.family)));
   std::vector<ElemPtr> rest = range_elements(s.family, s.ranges);
   for (auto& e : rest) out.push_back(std::move(e));
+  return out;
+}
+
+SetPtr port_set(const std::string& table, const nft::PortSet& s, uint32_t id) {
+  UdataPtr ud = make_udata();
+  SetPtr set;
+  switch (s.shape()) {
+    case nft::PortShape::Protocols:
+      set = set_base(table, s.name, id, 0, kTypeInetProto, 1);
+      // inet_proto declares no byte order (unlike `meta l4proto`'s host order).
+      nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderInvalid);
+      break;
+    case nft::PortShape::OneProtocol:
+      set = set_base(table, s.name, id, s.intervals() ? NFT_SET_INTERVAL : 0, kTypeInetService, 2);
+      nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBig);
+      break;
+    case nft::PortShape::Concat: {
+      set = set_base(table, s.name, id, s.intervals() ? NFT_SET_INTERVAL | NFT_SET_CONCAT : 0,
+                     concat_type({kTypeInetProto, kTypeInetService}), 8);
+      if (s.intervals()) {
+        static const uint8_t kFieldLengths[] = {1, 2};
+        nftnl_set_set_data(set.get(), NFTNL_SET_DESC_CONCAT, kFieldLengths, sizeof kFieldLengths);
+      }
+      concat_key_udata(ud.get());
+      break;
+    }
+  }
+  set_userdata(set.get(), ud);
+  return set;
+}
+
+// elements = { tcp, udp }
+// elements = { 80, 8000-8080 }                 (each port a range of an interval set)
+// elements = { tcp . 80, udp . 5000-5100 }     (with intervals: a key and a key end each)
+std::vector<ElemPtr> port_set_elements(const nft::PortSet& s) {
+  std::vector<ElemPtr> out;
+  switch (s.shape()) {
+    case nft::PortShape::Protocols:
+      for (Protocol p : nft::distinct_protocols(s.ports)) out.push_back(key_element({ip_proto(p)}));
+      return out;
+    case nft::PortShape::OneProtocol:
+      if (!s.intervals()) {
+        for (const auto& p : s.ports) out.push_back(key_element(port_bytes(p.lo)));
+        return out;
+      } else {
+        std::vector<ByteRange> ranges;
+        for (const auto& p : s.ports) ranges.push_back({port_bytes(p.lo), port_bytes(p.hi)});
+        return interval_elements(ranges);
+      }
+    case nft::PortShape::Concat:
+      for (const auto& p : s.ports) {
+        auto key = [&](uint16_t port) {
+          Bytes k = padded({ip_proto(p.protocol)});
+          Bytes b = padded(port_bytes(port));
+          k.insert(k.end(), b.begin(), b.end());
+          return k;
+        };
+        ElemPtr e = key_element(key(p.lo));
+        if (s.intervals()) set_key(e.get(), NFTNL_SET_ELEM_KEY_END, key(p.hi));
+        out.push_back(std::move(e));
+      }
+      return out;
+  }
   return out;
 }
 

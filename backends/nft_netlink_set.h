@@ -71,6 +71,12 @@ std::vector<ElemPtr> addr_port_elements(const std::vector<AddrPort>& addr_ports)
 SetPtr named_set(const std::string& table, const nft::NamedSet& s, uint32_t id);
 std::vector<ElemPtr> named_set_elements(const nft::NamedSet& s);
 
+// set ports/... { type inet_service; [flags interval;] }
+// set ports/... { type inet_proto . inet_service; [flags interval;] }
+// set ports/... { type inet_proto; }
+SetPtr port_set(const std::string& table, const nft::PortSet& s, uint32_t id);
+std::vector<ElemPtr> port_set_elements(const nft::PortSet& s);
+
 // map NAME { type ipv4_addr : verdict; }
 SetPtr verdict_map(const std::string& table, const nft::VerdictMap& m, uint32_t id);
 // 10.244.1.10 comment "default/web" : jump CHAIN

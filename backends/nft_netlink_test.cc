@@ -107,24 +107,29 @@ TEST_CASE("netlink rules: each match is linearized as nft 1.0.6 does it") {
        "[ meta load nfproto => reg 1 ]\n[ cmp eq reg 1 0x0000000a ]\n"
        "[ payload load 16b @ network header + 24 => reg 1 ]\n[ meta load l4proto => reg 2 ]\n"
        "[ payload load 2b @ transport header + 2 => reg 13 ]\n[ lookup reg 1 set p ]\n[ immediate reg 0 return ]\n"},
-      {"tcp dport 80 return", rule({nft::PortMatch{{tcp(80, 80)}}}),
+      {"tcp dport 80 return", rule({nft::PortMatch{{tcp(80, 80)}, ""}}),
        "[ meta load l4proto => reg 1 ]\n[ cmp eq reg 1 0x00000006 ]\n"
        "[ payload load 2b @ transport header + 2 => reg 1 ]\n[ cmp eq reg 1 0x00005000 ]\n[ immediate reg 0 return "
        "]\n"},
-      {"tcp dport 5432-5440 return", rule({nft::PortMatch{{tcp(5432, 5440)}}}),
+      {"tcp dport 5432-5440 return", rule({nft::PortMatch{{tcp(5432, 5440)}, ""}}),
        "[ meta load l4proto => reg 1 ]\n[ cmp eq reg 1 0x00000006 ]\n"
        "[ payload load 2b @ transport header + 2 => reg 1 ]\n[ cmp gte reg 1 0x00003815 ]\n"
        "[ cmp lte reg 1 0x00004015 ]\n[ immediate reg 0 return ]\n"},
-      {"meta l4proto udp return", rule({nft::PortMatch{{udp(0, 65535)}}}),
+      {"meta l4proto udp return", rule({nft::PortMatch{{udp(0, 65535)}, ""}}),
        "[ meta load l4proto => reg 1 ]\n[ cmp eq reg 1 0x00000011 ]\n[ immediate reg 0 return ]\n"},
-      {"meta l4proto . th dport { udp . 53, tcp . 53 } accept",
-       rule({nft::PortMatch{{udp(53, 53), tcp(53, 53)}}}, nft::VerdictKind::Accept),
+      {"tcp dport @p return", rule({nft::PortMatch{{tcp(80, 80), tcp(443, 443)}, "p"}}),
+       "[ meta load l4proto => reg 1 ]\n[ cmp eq reg 1 0x00000006 ]\n"
+       "[ payload load 2b @ transport header + 2 => reg 1 ]\n[ lookup reg 1 set p ]\n[ immediate reg 0 return ]\n"},
+      {"meta l4proto @p return", rule({nft::PortMatch{{tcp(0, 65535), udp(0, 65535)}, "p"}}),
+       "[ meta load l4proto => reg 1 ]\n[ lookup reg 1 set p ]\n[ immediate reg 0 return ]\n"},
+      {"meta l4proto . th dport @p accept",
+       rule({nft::PortMatch{{tcp(53, 53), udp(53, 53)}, "p"}}, nft::VerdictKind::Accept),
        "[ meta load l4proto => reg 1 ]\n[ payload load 2b @ transport header + 2 => reg 9 ]\n"
-       "[ lookup reg 1 set __set%d ]\n[ immediate reg 0 accept ]\n"},
-      {"meta l4proto . th dport { tcp . 80, udp . 1000-2000 } return",
-       rule({nft::PortMatch{{tcp(80, 80), udp(1000, 2000)}}}),
+       "[ lookup reg 1 set p ]\n[ immediate reg 0 accept ]\n"},
+      {"meta l4proto . th dport @p return (a port range among them)",
+       rule({nft::PortMatch{{tcp(80, 80), udp(1000, 2000)}, "p"}}),
        "[ meta load l4proto => reg 1 ]\n[ byteorder reg 1 = hton(reg 1, 2, 1) ]\n"
-       "[ payload load 2b @ transport header + 2 => reg 9 ]\n[ lookup reg 1 set __set%d ]\n[ immediate reg 0 return "
+       "[ payload load 2b @ transport header + 2 => reg 9 ]\n[ lookup reg 1 set p ]\n[ immediate reg 0 return "
        "]\n"},
       {"icmpv6 type { nd-router-solicit, ... } accept", rule({nft::NeighbourDiscovery{}}, nft::VerdictKind::Accept),
        "[ meta load nfproto => reg 1 ]\n[ cmp eq reg 1 0x0000000a ]\n[ meta load l4proto => reg 1 ]\n"
@@ -206,59 +211,53 @@ TEST_CASE("netlink rules: verdicts, verdict maps and comments") {
   CHECK(hex(ud, len) == "0019" + hex("egress of the source pod", 25));
 }
 
-TEST_CASE("netlink rules: anonymous sets carry nft's flags, sizes, user data and elements") {
-  SUBCASE("tcp dport { 80, 443 }") {
-    BuiltRule b = build(rule({nft::PortMatch{{tcp(80, 80), tcp(443, 443)}}}));
-    REQUIRE(b.sets.size() == 1);
-    nftnl_set* s = b.sets[0].set.get();
-    CHECK(nftnl_set_get_u32(s, NFTNL_SET_FLAGS) == (NFT_SET_ANONYMOUS | NFT_SET_CONSTANT));
-    CHECK(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE) == kTypeInetService);
-    CHECK(nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE) == 2);
-    CHECK(udata_hex(s) == "0004020000000314000407000000010c000408000000010402000000");
-    CHECK(elements(b.sets[0].elements) == "key 0050\nkey 01bb\n");
+TEST_CASE("netlink sets: port lists as named sets, encoded as nft 1.0.6 encodes `type ...` sets") {
+  auto ports = [](std::vector<PortRange> p) { return nft::PortSet{"p", std::move(p)}; };
+  SUBCASE("tcp dport { 80, 443 }: type inet_service") {
+    nft::PortSet p = ports({tcp(80, 80), tcp(443, 443)});
+    SetPtr s = port_set("t", p, 1);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) == 0);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_TYPE) == kTypeInetService);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN) == 2);
+    CHECK(udata_hex(s.get()) == "000402000000");
+    CHECK(elements(port_set_elements(p)) == "key 0050\nkey 01bb\n");
   }
   SUBCASE("tcp dport { 80, 8000-8080 }: an interval set with the end at 0") {
-    BuiltRule b = build(rule({nft::PortMatch{{tcp(80, 80), tcp(8000, 8080)}}}));
-    nftnl_set* s = b.sets[0].set.get();
-    CHECK(nftnl_set_get_u32(s, NFTNL_SET_FLAGS) == (NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_INTERVAL));
-    CHECK(nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE) == 5);
-    CHECK(udata_hex(s) == "0004020000000204010000000314000407000000010c000408000000010402000000");
-    CHECK(elements(b.sets[0].elements) == "key 0000 flags 1\nkey 0050\nkey 0051 flags 1\nkey 1f40\nkey 1f91 flags 1\n");
+    nft::PortSet p = ports({tcp(80, 80), tcp(8000, 8080)});
+    CHECK(nftnl_set_get_u32(port_set("t", p, 1).get(), NFTNL_SET_FLAGS) == NFT_SET_INTERVAL);
+    CHECK(elements(port_set_elements(p)) == "key 0000 flags 1\nkey 0050\nkey 0051 flags 1\nkey 1f40\nkey 1f91 flags 1\n");
   }
   SUBCASE("udp dport { 80, 1000-65535 }: the last range is open") {
-    BuiltRule b = build(rule({nft::PortMatch{{udp(80, 80), udp(1000, 65535)}}}));
-    CHECK(nftnl_set_get_u32(b.sets[0].set.get(), NFTNL_SET_DESC_SIZE) == 5);
-    CHECK(elements(b.sets[0].elements) ==
+    CHECK(elements(port_set_elements(ports({udp(80, 80), udp(1000, 65535)}))) ==
           "key 0000 flags 1\nkey 0050\nkey 0051 flags 1\nkey 03e8 udata 010401000000\n");
   }
-  SUBCASE("meta l4proto { tcp, udp }") {
-    BuiltRule b = build(rule({nft::PortMatch{{udp(0, 65535), tcp(0, 65535)}}}));
-    nftnl_set* s = b.sets[0].set.get();
-    CHECK(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE) == kTypeInetProto);
-    CHECK(udata_hex(s) == "000401000000030e0004090000000106000410000000");
-    CHECK(elements(b.sets[0].elements) == "key 06\nkey 11\n");
+  SUBCASE("meta l4proto { tcp, udp }: type inet_proto, no byte order") {
+    nft::PortSet p = ports({tcp(0, 65535), udp(0, 65535)});
+    SetPtr s = port_set("t", p, 1);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_TYPE) == kTypeInetProto);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN) == 1);
+    CHECK(udata_hex(s.get()) == "000400000000");
+    CHECK(elements(port_set_elements(p)) == "key 06\nkey 11\n");
   }
-  SUBCASE("meta l4proto . th dport { udp . 53, tcp . 53 }") {
-    BuiltRule b = build(rule({nft::PortMatch{{udp(53, 53), tcp(53, 53)}}}));
-    nftnl_set* s = b.sets[0].set.get();
-    CHECK(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE) == 781);
-    CHECK(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) == 8);
-    CHECK(
-        udata_hex(s) ==
-        "000400000000032e00040d0000000126000e00040900000001060004100000000114000407000000010c00040b000000010402000000");
-    CHECK(elements(b.sets[0].elements) == "key 1100000000350000\nkey 0600000000350000\n");
+  SUBCASE("meta l4proto . th dport { tcp . 53, udp . 53 }: type inet_proto . inet_service") {
+    nft::PortSet p = ports({tcp(53, 53), udp(53, 53)});
+    SetPtr s = port_set("t", p, 1);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) == 0);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_TYPE) == 781);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN) == 8);
+    CHECK(udata_hex(s.get()) == "000400000000030800040d0000000100");
+    CHECK(elements(port_set_elements(p)) == "key 0600000000350000\nkey 1100000000350000\n");
   }
   SUBCASE("meta l4proto . th dport { tcp . 8080, udp . 5000-5100 }: a concatenated interval set") {
-    BuiltRule b = build(rule({nft::PortMatch{{tcp(8080, 8080), udp(5000, 5100)}}}));
-    nftnl_set* s = b.sets[0].set.get();
-    CHECK(nftnl_set_get_u32(s, NFTNL_SET_FLAGS) ==
-          (NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_INTERVAL | NFT_SET_CONCAT));
+    nft::PortSet p = ports({tcp(8080, 8080), udp(5000, 5100)});
+    SetPtr s = port_set("t", p, 1);
+    CHECK(nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) == (NFT_SET_INTERVAL | NFT_SET_CONCAT));
     uint32_t len = 0;
-    const void* concat = nftnl_set_get_data(s, NFTNL_SET_DESC_CONCAT, &len);
+    const void* concat = nftnl_set_get_data(s.get(), NFTNL_SET_DESC_CONCAT, &len);
     REQUIRE(concat);
     CHECK(hex(concat, 2) == "0102");
-    CHECK(udata_hex(s) == "000400000000020401000000030800040d0000000100");
-    CHECK(elements(b.sets[0].elements) ==
+    CHECK(udata_hex(s.get()) == "000400000000030800040d0000000100");
+    CHECK(elements(port_set_elements(p)) ==
           "key 060000001f900000 key_end 060000001f900000\nkey 1100000013880000 key_end 1100000013ec0000\n");
   }
 }
@@ -303,12 +302,13 @@ nft::Ruleset small_ruleset() {
   nft::Ruleset rs;
   rs.table = "netpolc";
   rs.comment = "managed by netpolc; do not edit";
+  rs.port_sets.push_back({"ports/tcp-80/tcp-443", {tcp(80, 80), tcp(443, 443)}});
   rs.sets.push_back({"peer", Family::V4, nft::SetKind::Ranges, {{0x0af4010aU, 0x0af4010aU}}, {}});
   rs.maps.push_back({"egress-v4", Family::V4, {{*parse_ip("10.244.1.10"), "default/web", "eg"}}});
   nft::Chain eg;
   eg.name = "eg";
   eg.comment = "egress of pods";
-  nft::Rule allow = rule({nft::AddrInSet{{Family::V4, false}, "peer"}, nft::PortMatch{{tcp(80, 80), tcp(443, 443)}}});
+  nft::Rule allow = rule({nft::AddrInSet{{Family::V4, false}, "peer"}, nft::PortMatch{{tcp(80, 80), tcp(443, 443)}, "ports/tcp-80/tcp-443"}});
   allow.origin = RuleOrigin{"default", "web", Direction::Egress, 0, {"web.yaml", 7, 5, 1}};
   eg.items.push_back(allow);
   eg.items.push_back(nft::Note{"a note"});
@@ -388,13 +388,13 @@ TEST_CASE("netlink batch: one transaction that replaces the table, in nft -f's o
     CHECK(b.object(first)->describe() == "the transaction");
     CHECK(b.object(first + 3)->describe() == "table inet netpolc");
     CHECK(b.object(first + 4)->describe() == "chain eg");
-    CHECK(b.object(first + 6)->describe() == "set peer");
-    // The anonymous set of the first rule, then the rule: both name the rule.
-    CHECK(b.object(first + 10)->describe() == "the anonymous set of rule 1 of chain eg");
+    CHECK(b.object(first + 6)->describe() == "set ports/tcp-80/tcp-443");
+    CHECK(b.object(first + 8)->describe() == "set peer");
+    CHECK(b.object(first + 10)->describe() == "set egress-v4");
     const BatchObject* r = b.object(first + 12);
     CHECK(r->describe() == "rule 1 of chain eg");
     CHECK(r->origin->label() == "default/web egress[0]");
-    CHECK(r->text == "ip daddr @peer tcp dport { 80, 443 } return");
+    CHECK(r->text == "ip daddr @peer tcp dport @ports/tcp-80/tcp-443 return");
     CHECK(b.object(first + 13)->describe() == "rule 2 of chain eg");
     CHECK(b.object(first + 100) == nullptr);
   }

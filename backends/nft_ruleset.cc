@@ -62,6 +62,7 @@ class Builder {
   std::string rule_set(size_t rule, Family f);
   const std::vector<size_t>& distinct_peers(size_t rule);
   std::string address_set(const std::string& name, Family f, const std::vector<IpRange>& ranges);
+  PortMatch port_match(std::vector<PortRange> ports);
   Chain pod_chain(size_t index);
   void add_rules(const PodChain& c, const ChainRule& cr, Chain& out);
   void add_denial(const PodChain& c, Chain& out);
@@ -75,6 +76,7 @@ class Builder {
   const NftOptions& opt_;
   std::map<std::string, NamedSet> sets_;  // by name
   std::map<std::string, CounterObject> counters_;  // by name
+  std::map<std::string, PortSet> port_sets_;       // by name
   std::map<std::pair<Family, std::vector<IpRange>>, std::string> set_by_content_;
   // Names by peer set and by rule: chains share rules, and building a set
   // again for each of thousands of chains would cost their number times its size.
@@ -111,6 +113,30 @@ std::string Builder::address_set(const std::string& name, Family f, const std::v
     s.ranges = ranges;
   }
   return s.name;
+}
+
+// "ports/tcp-80/tcp-8000-8080", "ports/tcp-53/udp-53", "ports/tcp/udp".
+std::string port_set_name(const std::vector<PortRange>& ports) {
+  bool whole = port_shape(ports) == PortShape::Protocols;
+  std::string name = "ports";
+  for (const auto& p : ports) {
+    name += std::string("/") + protocol_keyword(p.protocol);
+    if (whole) continue;
+    name += "-" + std::to_string(p.lo);
+    if (p.hi != p.lo) name += "-" + std::to_string(p.hi);
+  }
+  return bounded_name(name);
+}
+
+PortMatch Builder::port_match(std::vector<PortRange> ports) {
+  merge_port_ranges(ports);
+  PortMatch m{std::move(ports), {}};
+  bool inline_match = port_shape(m.ports) == PortShape::Protocols ? distinct_protocols(m.ports).size() == 1
+                                                                  : m.ports.size() == 1;
+  if (inline_match) return m;
+  m.set = port_set_name(m.ports);
+  port_sets_.try_emplace(m.set, PortSet{m.set, m.ports});
+  return m;
 }
 
 std::string Builder::peer_set(size_t set, Family f) {
@@ -177,7 +203,6 @@ void Builder::add_rules(const PodChain& c, const ChainRule& cr, Chain& out) {
   const bool source = c.direction == Direction::Ingress;
   std::vector<PortRange> ports = r.ports;
   ports.insert(ports.end(), cr.named_ports.begin(), cr.named_ports.end());
-  merge_port_ranges(ports);
   auto allow = [&](std::vector<Match> matches, const std::string& comment) {
     Rule x = rule(std::move(matches), verdict(VerdictKind::Return), comment);
     x.origin = r.origin;
@@ -186,7 +211,7 @@ void Builder::add_rules(const PodChain& c, const ChainRule& cr, Chain& out) {
   bool emitted = false;
   if (r.any_port || !ports.empty()) {
     std::vector<Match> pm;
-    if (!r.any_port) pm.push_back(PortMatch{ports});
+    if (!r.any_port) pm.push_back(port_match(std::move(ports)));
     if (r.any_peer) {
       allow(pm, label);
       emitted = true;
@@ -280,7 +305,7 @@ void Builder::add_dns_rules(bool to_dns, bool from_pods, Chain& out) {
     std::vector<Match> m;
     if (from_pods) m.push_back(AddrInSet{{f, true}, pods});
     if (to_dns) m.push_back(AddrInSet{{f, false}, dns});
-    m.push_back(PortMatch{{{Protocol::UDP, 53, 53}, {Protocol::TCP, 53, 53}}});
+    m.push_back(port_match({{Protocol::UDP, 53, 53}, {Protocol::TCP, 53, 53}}));
     out.items.push_back(rule(std::move(m), verdict(VerdictKind::Accept), "--dns-carve-out cluster"));
   }
 }
@@ -372,6 +397,7 @@ Ruleset Builder::run() {
                         count(chains.size(), "chain", "chains"));
   }
   rs.header.push_back("`nft -f` replaces table inet " + opt_.table + " atomically and touches no other table.");
+  for (auto& [name, p] : port_sets_) rs.port_sets.push_back(std::move(p));
   for (auto& [name, s] : sets_) rs.sets.push_back(std::move(s));
   for (auto& [name, c] : counters_) rs.counters.push_back(std::move(c));
   return rs;
@@ -379,15 +405,19 @@ Ruleset Builder::run() {
 
 }  // namespace
 
-PortShape port_shape(const PortMatch& m) {
-  if (std::all_of(m.ports.begin(), m.ports.end(), full_range)) return PortShape::Protocols;
-  return distinct_protocols(m).size() == 1 ? PortShape::OneProtocol : PortShape::Concat;
+PortShape port_shape(const std::vector<PortRange>& ports) {
+  if (std::all_of(ports.begin(), ports.end(), full_range)) return PortShape::Protocols;
+  return distinct_protocols(ports).size() == 1 ? PortShape::OneProtocol : PortShape::Concat;
 }
 
-std::vector<Protocol> distinct_protocols(const PortMatch& m) {
+std::vector<Protocol> distinct_protocols(const std::vector<PortRange>& ports) {
   std::set<Protocol> protos;
-  for (const auto& p : m.ports) protos.insert(p.protocol);
+  for (const auto& p : ports) protos.insert(p.protocol);
   return {protos.begin(), protos.end()};
+}
+
+bool PortSet::intervals() const {
+  return shape() != PortShape::Protocols && std::any_of(ports.begin(), ports.end(), [](const PortRange& p) { return p.lo != p.hi; });
 }
 
 std::string sanitize_comment(std::string text) {

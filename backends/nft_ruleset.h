@@ -107,20 +107,41 @@ struct DestPortInSet {
   std::string set;
 };
 // The ports of a rule, in one of three shapes (see port_shape()):
-//   `meta l4proto tcp`, `meta l4proto { tcp, udp }`    every port of the protocols
-//   `tcp dport 80`, `tcp dport { 80, 8000-8080 }`      one protocol
-//   `meta l4proto . th dport { tcp . 80, udp . 53 }`   several protocols
-// Ports keep the order given (text and set elements follow it).
+//   `meta l4proto tcp`, `meta l4proto @ports/tcp/udp`    every port of the protocols
+//   `tcp dport 80`, `tcp dport @ports/tcp-80/tcp-443`    one protocol
+//   `meta l4proto . th dport @ports/tcp-80/udp-53`       several protocols
+// One protocol, or one port (range) of one protocol, is matched inline; a
+// list, through the PortSet named `set`.
 struct PortMatch {
-  std::vector<PortRange> ports;
+  std::vector<PortRange> ports;  // sorted and merged
+  std::string set;               // empty: inline
 };
 
 using Match = std::variant<CtEstablished, CtNew, Loopback, NeighbourDiscovery, AddrInSet, DestPortInSet, PortMatch>;
 
 enum class PortShape { Protocols, OneProtocol, Concat };
-PortShape port_shape(const PortMatch& m);
-// The protocols of a PortMatch, each once, in the order TCP, UDP, SCTP.
-std::vector<Protocol> distinct_protocols(const PortMatch& m);
+PortShape port_shape(const std::vector<PortRange>& ports);
+// The protocols of a port list, each once, in the order TCP, UDP, SCTP.
+std::vector<Protocol> distinct_protocols(const std::vector<PortRange>& ports);
+
+// A port list that is more than one protocol or one port (range), as a set
+// named after its content, which every rule with the same list shares:
+//   set ports/tcp-80/tcp-443 { type inet_service; ... }                   tcp dport @...
+//   set ports/tcp-80/tcp-8000-8080 { type inet_service; flags interval; }
+//   set ports/tcp-53/udp-53 { type inet_proto . inet_service; }           meta l4proto . th dport @...
+//   set ports/tcp/udp { type inet_proto; }                                meta l4proto @...
+// (An anonymous set per rule was 11,400 sets for 11 distinct lists at 10k
+// pods, and the kernel's transaction cost grows with the number of sets.)
+struct PortSet {
+  std::string name;
+  std::vector<PortRange> ports;  // sorted and merged
+
+  PortShape shape() const { return port_shape(ports); }
+  // A port range among the ports: `flags interval`.
+  bool intervals() const;
+
+  friend bool operator==(const PortSet&, const PortSet&) = default;
+};
 
 // --- the statements a rule runs after its matches, before its verdict ---
 
@@ -193,6 +214,7 @@ struct Ruleset {
   std::string comment;               // the table's comment
   std::vector<std::string> header;   // the script's leading comment lines
   std::vector<CounterObject> counters;  // sorted by name
+  std::vector<PortSet> port_sets;    // sorted by name
   std::vector<NamedSet> sets;        // sorted by name
   std::vector<VerdictMap> maps;      // gateway: egress-v4, egress-v6, ingress-v4, ingress-v6
   std::vector<Chain> chains;         // in the order they are defined

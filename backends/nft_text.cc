@@ -6,15 +6,6 @@ namespace nft {
 
 namespace {
 
-const char* nft_proto(Protocol p) {
-  switch (p) {
-    case Protocol::TCP: return "tcp";
-    case Protocol::UDP: return "udp";
-    case Protocol::SCTP: return "sctp";
-  }
-  return "tcp";
-}
-
 const char* addr_family_kw(Family f) { return f == Family::V4 ? "ip" : "ip6"; }
 const char* addr_type(Family f) { return f == Family::V4 ? "ipv4_addr" : "ipv6_addr"; }
 
@@ -29,27 +20,33 @@ std::string port_text(const PortRange& p) {
   return std::to_string(p.lo) + "-" + std::to_string(p.hi);
 }
 
-std::string join(const std::vector<std::string>& items) {
-  if (items.size() == 1) return items[0];
-  std::string s = "{ ";
-  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i];
-  return s + " }";
+// A port list's items as set elements: "tcp", "80", "tcp . 8000-8080".
+std::vector<std::string> port_items(const std::vector<PortRange>& ports) {
+  std::vector<std::string> items;
+  switch (port_shape(ports)) {
+    case PortShape::Protocols:
+      for (Protocol p : distinct_protocols(ports)) items.push_back(protocol_keyword(p));
+      break;
+    case PortShape::OneProtocol:
+      for (const auto& p : ports) items.push_back(port_text(p));
+      break;
+    case PortShape::Concat:
+      for (const auto& p : ports) items.push_back(std::string(protocol_keyword(p.protocol)) + " . " + port_text(p));
+      break;
+  }
+  return items;
 }
 
-// "tcp dport 80", "meta l4proto { tcp, udp }", "meta l4proto . th dport { tcp . 53, udp . 53 }".
+// "tcp dport 80", "meta l4proto @ports/tcp/udp", "meta l4proto . th dport @ports/tcp-53/udp-53".
 std::string port_match(const PortMatch& m) {
-  std::vector<std::string> items;
-  switch (port_shape(m)) {
+  std::string what = m.set.empty() ? port_items(m.ports)[0] : "@" + m.set;
+  switch (port_shape(m.ports)) {
     case PortShape::Protocols:
-      for (Protocol p : distinct_protocols(m)) items.push_back(nft_proto(p));
-      return "meta l4proto " + join(items);
+      return "meta l4proto " + what;
     case PortShape::OneProtocol:
-      for (const auto& p : m.ports) items.push_back(port_text(p));
-      return std::string(nft_proto(m.ports[0].protocol)) + " dport " + join(items);
+      return std::string(protocol_keyword(m.ports[0].protocol)) + " dport " + what;
     case PortShape::Concat:
-      // More than one item, so always braces.
-      for (const auto& p : m.ports) items.push_back(std::string(nft_proto(p.protocol)) + " . " + port_text(p));
-      return "meta l4proto . th dport " + join(items);
+      return "meta l4proto . th dport " + what;
   }
   return {};
 }
@@ -100,7 +97,7 @@ const char* hook_name(Hook h) {
 std::string set_element(const NamedSet& s, size_t i) {
   if (s.kind != SetKind::AddrPorts) return format_range(s.family, s.ranges[i]);
   const AddrPort& a = s.addr_ports[i];
-  return format_ip(a.addr) + " . " + nft_proto(a.protocol) + " . " + std::to_string(a.port);
+  return format_ip(a.addr) + " . " + protocol_keyword(a.protocol) + " . " + std::to_string(a.port);
 }
 
 void print_elements(std::string& out, const std::vector<std::string>& elements) {
@@ -119,6 +116,18 @@ void print_set(std::string& out, const NamedSet& s) {
   for (size_t i = 0; i < s.size(); ++i)
     elements.push_back(set_element(s, i));
   print_elements(out, elements);
+  out += "\t}\n";
+}
+
+void print_port_set(std::string& out, const PortSet& s) {
+  out += "\n\tset " + s.name + " {\n\t\ttype ";
+  switch (s.shape()) {
+    case PortShape::Protocols: out += "inet_proto\n"; break;
+    case PortShape::OneProtocol: out += "inet_service\n"; break;
+    case PortShape::Concat: out += "inet_proto . inet_service\n"; break;
+  }
+  if (s.intervals()) out += "\t\tflags interval\n";
+  print_elements(out, port_items(s.ports));
   out += "\t}\n";
 }
 
@@ -169,6 +178,7 @@ std::string print_ruleset(const Ruleset& rs) {
   out += "table " + t + "\ndelete table " + t + "\n\ntable " + t + " {\n";
   out += "\tcomment " + quote(rs.comment) + "\n";
   for (const auto& c : rs.counters) print_counter(out, c);
+  for (const auto& s : rs.port_sets) print_port_set(out, s);
   for (const auto& s : rs.sets) print_set(out, s);
   for (const auto& m : rs.maps) print_map(out, m);
   for (const auto& c : rs.chains) print_chain(out, c);

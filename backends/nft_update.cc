@@ -248,6 +248,10 @@ bool build_update_batch(const nft::Ruleset& rs, const SetContents& current, uint
     sets.push_back(diff(name, it->second, std::move(wanted), interval));
     return true;
   };
+  // Port sets are named after their elements, so that only a hand edit
+  // changes them; this repairs it.
+  for (const auto& p : rs.port_sets)
+    if (!change(p.name, port_set_elements(p), p.intervals())) return false;
   for (const auto& s : rs.sets)
     if (!change(s.name, named_set_elements(s), s.kind == nft::SetKind::Ranges)) return false;
   for (const auto& m : rs.maps)

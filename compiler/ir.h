@@ -17,7 +17,8 @@ namespace netpolc {
 using Labels = std::map<std::string, std::string>;
 
 enum class Protocol : uint8_t { TCP, UDP, SCTP };
-const char* protocol_name(Protocol p);  // "TCP", "UDP", "SCTP"
+const char* protocol_name(Protocol p);     // "TCP", "UDP", "SCTP"
+const char* protocol_keyword(Protocol p);  // "tcp", "udp", "sctp": as nft and iptables spell them
 
 // metav1.LabelSelectorRequirement.
 struct LabelRequirement {
