@@ -302,8 +302,10 @@ void add_element_messages(Batch& batch, uint16_t msg_type, const std::string& ta
   while (next < elements.size()) {
     nlmsghdr* nlh = batch.add(msg_type, flags, what);
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
-    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
-    if (set_id) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(*set_id));
+    if (set_id)
+      mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(*set_id));
+    else
+      mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
     nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
     size_t in_message = 0;
     for (; next < elements.size(); ++next) {

@@ -85,9 +85,13 @@ std::vector<ElemPtr> verdict_map_elements(const nft::VerdictMap& m);
 // NEWSET for a set built above (or an anonymous one).
 void add_set_message(Batch& batch, nftnl_set* set, BatchObject what);
 
-// NEWSETELEM (or DELSETELEM) messages for `elements` of set `set` (named, or
-// by its id in this batch), as many as it takes for no element list to
-// exceed the 64 KiB a netlink attribute can hold.
+// NEWSETELEM (or DELSETELEM) messages for `elements` of set `set`, as many
+// as it takes for no element list to exceed the 64 KiB a netlink attribute
+// can hold. A set made in this batch is named by its id alone: the kernel
+// finds a set by name with a walk of every set of the table, by id among the
+// batch's newest sets first, so 10,000 sets cost 10,000^2 / 2 name
+// comparisons by name and next to nothing by id (10k pods: 6.2 s -> 4.3 s
+// in the kernel).
 void add_element_messages(Batch& batch, uint16_t msg_type, const std::string& table, const std::string& set,
                           std::optional<uint32_t> set_id, const std::vector<ElemPtr>& elements,
                           const BatchObject& what);

@@ -61,6 +61,7 @@ class Builder {
   std::string named_set(size_t rule, Family f);
   std::string rule_set(size_t rule, Family f);
   const std::vector<size_t>& distinct_peers(size_t rule);
+  const std::optional<std::vector<PortRange>>& uniform_named_ports(size_t rule);
   std::string address_set(const std::string& name, Family f, const std::vector<IpRange>& ranges);
   PortMatch port_match(std::vector<PortRange> ports);
   Chain pod_chain(size_t index);
@@ -82,6 +83,7 @@ class Builder {
   // again for each of thousands of chains would cost their number times its size.
   std::map<std::pair<size_t, Family>, std::string> peer_set_names_, named_set_names_, rule_set_names_;
   std::map<size_t, std::vector<size_t>> distinct_peers_;  // by rule
+  std::map<size_t, std::optional<std::vector<PortRange>>> uniform_named_ports_;  // by rule
 };
 
 // True when every address of `ranges` is a pod's: `pods` sorted and disjoint.
@@ -163,6 +165,30 @@ const std::vector<size_t>& Builder::distinct_peers(size_t rule) {
   return it->second;
 }
 
+// The ports an egress rule's named ports resolve to, when every address of
+// its peers declares them alike (the usual case: the peers are the pods of one
+// workload): then the rule is its peers on those ports, with no
+// `address . protocol . port` set of its own. Otherwise none.
+const std::optional<std::vector<PortRange>>& Builder::uniform_named_ports(size_t rule) {
+  auto [it, fresh] = uniform_named_ports_.try_emplace(rule);
+  if (!fresh) return it->second;
+  const CompiledRule& r = prog_.rules[rule];
+  const std::vector<AddrPort>& t = r.named_targets;  // sorted: by address, then port
+  if (t.empty() || r.any_peer) return it->second;
+  std::vector<PortRange> ports;
+  AddrSet addresses;
+  for (size_t i = 0, j = 0; i < t.size(); i = j) {
+    std::vector<PortRange> mine;
+    for (j = i; j < t.size() && t[j].addr == t[i].addr; ++j) mine.push_back({t[j].protocol, t[j].port, t[j].port});
+    if (i == 0) ports = std::move(mine);
+    else if (mine != ports) return it->second;
+    addresses.add(t[i].addr);
+  }
+  normalize(addresses);
+  if (addresses == rule_peers(prog_, r)) it->second = std::move(ports);
+  return it->second;
+}
+
 // The union of a rule's peers, named after the rule: for rules of more than
 // kMaxPeerRules peers.
 std::string Builder::rule_set(size_t rule, Family f) {
@@ -203,6 +229,8 @@ void Builder::add_rules(const PodChain& c, const ChainRule& cr, Chain& out) {
   const bool source = c.direction == Direction::Ingress;
   std::vector<PortRange> ports = r.ports;
   ports.insert(ports.end(), cr.named_ports.begin(), cr.named_ports.end());
+  const auto& uniform = uniform_named_ports(cr.rule);
+  if (uniform) ports.insert(ports.end(), uniform->begin(), uniform->end());
   auto allow = [&](std::vector<Match> matches, const std::string& comment) {
     Rule x = rule(std::move(matches), verdict(VerdictKind::Return), comment);
     x.origin = r.origin;
@@ -235,7 +263,7 @@ void Builder::add_rules(const PodChain& c, const ChainRule& cr, Chain& out) {
     }
   }
   for (Family f : {Family::V4, Family::V6}) {
-    std::string set = named_set(cr.rule, f);
+    std::string set = uniform ? std::string() : named_set(cr.rule, f);
     if (set.empty()) continue;
     allow({DestPortInSet{f, set}}, label);
     emitted = true;

@@ -8,7 +8,10 @@
 #include <filesystem>
 
 #include "cli/verify_iptables.h"
+#include "compiler/inputs.h"
+#include "compiler/policy_parser.h"
 #include "compiler/resolve.h"
+#include "compiler/snapshot_parser.h"
 #include "lab/cleanup.h"
 #include "lab/lab.h"
 #include "tests/scenario.h"
@@ -72,7 +75,7 @@ TEST_CASE("verify: the seeds' zero-trust scenario passes, gateway and endpoint")
   if (!kernel_supported()) return;
   auto scenarios = test::load_seed_scenario(root() + "/fixtures/scenarios/zero-trust.yaml");
   for (bool endpoint : {false, true}) {
-    INFO((endpoint ? "endpoint" : "gateway"));
+    INFO(std::string(endpoint ? "endpoint" : "gateway"));
     verify::Result r = run(scenarios[0], endpoint);
     INFO(verify::text_report(r));
     CHECK(r.ok);
@@ -87,7 +90,7 @@ TEST_CASE("verify: -b iptables loads iptables and ip6tables rules instead, gatew
   if (!kernel_supported()) return;
   auto scenarios = test::load_seed_scenario(root() + "/fixtures/scenarios/zero-trust.yaml");
   for (bool endpoint : {false, true}) {
-    INFO((endpoint ? "endpoint" : "gateway"));
+    INFO(std::string(endpoint ? "endpoint" : "gateway"));
     verify::Result r = run(scenarios[0], endpoint, false, true);
     INFO(verify::text_report(r));
     CHECK(r.ok);
@@ -107,6 +110,25 @@ TEST_CASE("verify: an upstream e2e case passes, gateway and endpoint") {
     CHECK(r.pods == 9);
     CHECK(r.not_probed.size() == 9 * 8 * 2 * 2);  // SCTP 80 and 81, both families
   }
+}
+
+TEST_CASE("verify: named ports on egress peers, as an address . port set and as peers on a port, gateway and endpoint") {
+  if (!kernel_supported()) return;
+  test::Scenario s;
+  Diagnostics diags;
+  SourceFiles sources;
+  s.cluster = parse_snapshot(read_inputs({root() + "/fixtures/clusters/seeds-lab.yaml"}, diags, sources), diags);
+  s.policies = parse_policies(read_inputs({root() + "/fixtures/cases/named-ports.yaml"}, diags, sources), diags);
+  REQUIRE_FALSE(diags.has_errors());
+  for (bool endpoint : {false, true}) {
+    INFO(std::string(endpoint ? "endpoint" : "gateway"));
+    verify::Result r = run(s, endpoint);
+    INFO(verify::text_report(r));
+    CHECK(r.ok);
+    CHECK(r.probed > 400);  // 16 pods, every declared port
+    CHECK(r.matched == r.probed);
+  }
+  CHECK(lab_namespaces_left() == 0);
 }
 
 TEST_CASE("verify: a ruleset that does not do what the policies say is caught") {
