@@ -79,3 +79,33 @@ TEST_CASE("nft ruleset: port list shapes and their names") {
   CHECK(occurrences(text, "meta l4proto @ports/tcp/udp return") == 1);
   CHECK(occurrences(text, "\t\ttype inet_proto\n") == 1);
 }
+
+TEST_CASE("nft ruleset: egress named ports that every peer declares alike are the peers on a port") {
+  const std::string cluster =
+      "apiVersion: netpolc/v1\nkind: Inventory\nnamespaces:\n  app: {}\npods:\n"
+      "  app/client: {labels: {app: client}, ips: [10.244.1.1]}\n"
+      "  app/api-0: {labels: {app: api}, ips: [10.244.1.10, \"fd00::10\"], ports: [\"http=8080/TCP\"]}\n"
+      "  app/api-1: {labels: {app: api}, ips: [10.244.1.11], ports: [\"http=8080/TCP\"]}\n"
+      "  app/web: {labels: {app: web}, ips: [10.244.1.20], ports: [\"http=80/TCP\"]}\n"
+      "  app/db: {labels: {app: db}, ips: [10.244.1.30]}\n";
+  auto egress = [&](const std::string& to) {
+    std::string yaml =
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: client, namespace: app}\nspec:\n"
+        "  podSelector: {matchLabels: {app: client}}\n  policyTypes: [Egress]\n  egress:\n  - to: " +
+        to + "\n    ports: [{port: http}]\n";
+    return nft::print_ruleset(build(cluster, yaml));
+  };
+  // Both api pods (and api-0's IPv6 address) declare http=8080/TCP.
+  std::string same = egress("[{podSelector: {matchLabels: {app: api}}}]");
+  CHECK(occurrences(same, "ip daddr @peer/app/client/egress-0-0/v4 tcp dport 8080 return") == 1);
+  CHECK(occurrences(same, "ip6 daddr @peer/app/client/egress-0-0/v6 tcp dport 8080 return") == 1);
+  CHECK(occurrences(same, "th dport @port/") == 0);
+  // web's http is 80: each address keeps its own port.
+  std::string different = egress("[{podSelector: {matchLabels: {app: api}}}, {podSelector: {matchLabels: {app: web}}}]");
+  CHECK(occurrences(different, "ip daddr . meta l4proto . th dport @port/app/client/egress-0/v4 return") == 1);
+  CHECK(occurrences(different, "10.244.1.20 . tcp . 80") == 1);
+  // db declares no http: it must not be reachable, so no peers-on-a-port rule.
+  std::string missing = egress("[{podSelector: {matchLabels: {app: api}}}, {podSelector: {matchLabels: {app: db}}}]");
+  CHECK(occurrences(missing, "tcp dport 8080 return") == 0);
+  CHECK(occurrences(missing, "10.244.1.30") == 0);
+}
