@@ -186,7 +186,7 @@ class StreamReader {
       case YAML_DOCUMENT_START_EVENT: return start_document(e);
       case YAML_DOCUMENT_END_EVENT:
         if (!too_deep_) documents_.push_back(builder_.finish());
-        builder_ = DocumentBuilder();
+        else builder_ = DocumentBuilder();
         return true;
       case YAML_SCALAR_EVENT: return on_scalar(e);
       case YAML_ALIAS_EVENT: return on_alias(e);
@@ -223,14 +223,14 @@ class StreamReader {
     if (too_deep_) return false;
     if (builder_.depth() <= size_t(kMaxDepth)) return true;
     too_deep_ = true;
-    diags_.error(root_loc_, "",
+    diags_.error(loc_of_mark(in_.name, root_mark_), "",
                  "document nested more than " + std::to_string(kMaxDepth) +
                      " levels deep (or an alias inside itself); it is not read");
     return false;
   }
 
   bool open(const yaml_event_t& e, NodeKind kind, const char* anchor) {
-    if (builder_.depth() == 0 && !too_deep_) root_loc_ = loc_of_mark(in_.name, e.start_mark);
+    if (builder_.depth() == 0 && !too_deep_) root_mark_ = e.start_mark;
     if (!building()) {
       if (++skipped_depth_ + kMaxDepth > kMaxParseDepth) {
         report_syntax_error(in_, loc_of_mark(in_.name, e.start_mark),
@@ -247,7 +247,7 @@ class StreamReader {
   }
 
   bool on_scalar(const yaml_event_t& e) {
-    if (builder_.depth() == 0 && !too_deep_) root_loc_ = loc_of_mark(in_.name, e.start_mark);
+    if (builder_.depth() == 0 && !too_deep_) root_mark_ = e.start_mark;
     if (!building()) return true;
     std::string_view text(text_of(e.data.scalar.value), e.data.scalar.length);
     ScalarStyle style = style_of(e);
@@ -280,7 +280,7 @@ class StreamReader {
   DocumentBuilder builder_;
   std::vector<Document> documents_;
   std::unordered_map<std::string, uint32_t> anchors_;  // of the current document
-  SourceLoc root_loc_;
+  yaml_mark_t root_mark_{};  // where the current document's root starts
   bool too_deep_ = false;
   int skipped_depth_ = 0;  // collections open inside the part of a document not built
 };
