@@ -82,11 +82,7 @@ Document DocumentBuilder::finish() {
   assert(open_.empty());
   if (!has_root_) add_null(0, 0);
   Document out = std::move(doc_);
-  doc_ = Document();
-  has_root_ = false;
-  // The next document of a stream is most likely of about the same size
-  // (one object each): room for that, so that it does not grow step by step.
-  reserve(out.nodes.size(), out.scalars.size());
+  *this = DocumentBuilder();
   return out;
 }
 

@@ -101,8 +101,7 @@ class DocumentBuilder {
   void close();
   // A second reference to node `index` (a YAML alias).
   void add_alias(uint32_t index);
-  // The document, once every collection is closed. The builder is left
-  // empty, with room for another document of the same size.
+  // The document, once every collection is closed. The builder is left empty.
   Document finish();
 
  private:

@@ -192,6 +192,11 @@ const char* plain_scalar_type(std::string_view text) {
                                        "FALSE", "off", "Off",   "OFF"};
   static const char* const kFloats[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
                                         "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"};
+  // Every null, boolean and number starts with one of these (a number may
+  // start with '_', which YAML 1.1 ignores in it): most strings are known to
+  // be strings from their first character.
+  if (!text.empty() && std::string_view("~nNyYtTfFoO.+-_0123456789").find(text[0]) == std::string_view::npos)
+    return nullptr;
   for (const char* n : kNulls)
     if (text == n) return "null";
   for (const char* b : kBools)
