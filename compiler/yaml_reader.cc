@@ -197,7 +197,7 @@ class StreamReader {
       case YAML_DOCUMENT_START_EVENT: return start_document(e);
       case YAML_DOCUMENT_END_EVENT:
         if (!too_deep_) documents_.push_back(builder_.finish());
-        builder_ = DocumentBuilder();
+        else builder_ = DocumentBuilder();
         return true;
       case YAML_SCALAR_EVENT: return on_scalar(e);
       case YAML_ALIAS_EVENT: return on_alias(e);
