@@ -99,7 +99,7 @@ YamlAt YamlAt::field(std::string_view name) const {
 YamlAt YamlAt::item(size_t index) const {
   NodeRef n = index < node.size() && node.is_sequence() ? node.item(index) : NodeRef();
   char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, index);
+  char* end = std::to_chars(digits, digits + sizeof digits, index).ptr;
   std::string child_path;
   child_path.reserve(path.size() + size_t(end - digits) + 2);
   child_path += path;
