@@ -11,9 +11,7 @@
 #include <yaml.h>
 
 #include <cstring>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,10 +22,14 @@
 namespace {
 
 int count_yaml_events(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
+  netpolc::Diagnostics diags;
+  netpolc::SourceFiles sources;
+  std::vector<netpolc::InputFile> files = netpolc::read_inputs({path}, diags, sources);
+  if (diags.has_errors() || files.size() != 1) {
+    std::cerr << netpolc::format_diagnostics(diags, sources) << "\nparse --yaml-events: one file\n";
+    return 1;
+  }
+  const std::string& s = files[0].text;
   yaml_parser_t parser;
   yaml_parser_initialize(&parser);
   yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(s.data()), s.size());
