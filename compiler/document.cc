@@ -82,7 +82,8 @@ Document DocumentBuilder::finish() {
   assert(open_.empty());
   if (!has_root_) add_null(0, 0);
   Document out = std::move(doc_);
-  *this = DocumentBuilder();
+  doc_ = Document();
+  has_root_ = false;  // the stacks are empty, and keep their room for the next document
   return out;
 }
 

@@ -101,7 +101,8 @@ class DocumentBuilder {
   void close();
   // A second reference to node `index` (a YAML alias).
   void add_alias(uint32_t index);
-  // The document, once every collection is closed. The builder is left empty.
+  // The document, once every collection is closed. The builder is left empty
+  // (its stacks with their room, for the next document of a stream).
   Document finish();
 
  private:

@@ -24,7 +24,7 @@ void report_missing(const YamlAt& at, Diagnostics& diags) {
 }
 
 // Whether the map `at` has the key `name`, whatever its value (null included).
-bool has_field(const YamlAt& at, const std::string& name) {
+bool has_field(const YamlAt& at, std::string_view name) {
   if (!at.node.is_map()) return false;
   for (size_t i = 0; i < at.node.size(); ++i)
     if (at.node.key(i).is_scalar() && at.node.key(i).scalar() == name) return true;
@@ -61,13 +61,13 @@ Labels read_labels(const YamlAt& at, Diagnostics& diags) {
   Labels out;
   auto entries = read_api_string_map(at, diags);
   if (!entries) return out;
-  for (const auto& e : *entries) {
+  for (auto& e : *entries) {
     if (auto why = check_label_key(e.key))
-      diags.error(e.key_loc, e.value_at.path, "invalid label key " + quoted(e.key) + ": " + *why);
+      diags.error(e.key_loc(), e.value_at.path, "invalid label key " + quoted(e.key) + ": " + *why);
     if (auto why = check_label_value(e.value))
       diags.error(e.value_at.loc(), e.value_at.path,
                   "invalid label value " + quoted(e.value) + ": " + *why);
-    out[e.key] = e.value;
+    out[std::move(e.key)] = std::move(e.value);
   }
   return out;
 }
@@ -78,7 +78,7 @@ void read_annotations(const YamlAt& at, Diagnostics& diags) {
   if (!entries) return;
   for (const auto& e : *entries) {
     if (auto why = check_label_key(e.key))
-      diags.error(e.key_loc, e.value_at.path, "invalid annotation key " + quoted(e.key) + ": " + *why);
+      diags.error(e.key_loc(), e.value_at.path, "invalid annotation key " + quoted(e.key) + ": " + *why);
   }
 }
 
@@ -493,13 +493,6 @@ void read_spec(const YamlAt& at, Policy& policy, Diagnostics& diags) {
 
 // --- objects ----------------------------------------------------------------
 
-// clang-format off
-const std::vector<std::string> kObjectMetaFields = {
-    "name", "namespace", "labels", "annotations", "uid", "resourceVersion", "generation",
-    "creationTimestamp", "managedFields", "selfLink", "finalizers", "ownerReferences",
-    "generateName", "deletionTimestamp", "deletionGracePeriodSeconds"};
-// clang-format on
-
 // metadata: name (a DNS-1123 subdomain) and namespace (a DNS-1123 label,
 // "default" when missing or empty) are read; labels and annotations are
 // checked; the other ObjectMeta fields are accepted and ignored.
@@ -508,7 +501,13 @@ void read_metadata(const YamlAt& at, Policy& policy, Diagnostics& diags) {
     report_missing(at, diags);
     return;
   }
-  if (!check_map(at, kObjectMetaFields, diags)) return;
+  if (!check_map(at,
+                 {"name", "namespace", "labels", "annotations", "uid", "resourceVersion",
+                  "generation", "creationTimestamp", "managedFields", "selfLink", "finalizers",
+                  "ownerReferences", "generateName", "deletionTimestamp",
+                  "deletionGracePeriodSeconds"},
+                 diags))
+    return;
 
   YamlAt name = at.field("name");
   if (auto s = read_required_string(name, diags)) {
@@ -570,10 +569,30 @@ class PolicyReader {
     }
   }
 
+  // Sorts an index rather than the policies (a policy is a large object),
+  // then puts each policy in its place within the same vector, one cycle of
+  // the permutation at a time: each moved about once, and no second vector.
   PolicySet finish() && {
-    std::sort(policies_.begin(), policies_.end(), [](const Policy& a, const Policy& b) {
-      return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+    std::vector<size_t> order(policies_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const Policy& pa = policies_[a];
+      const Policy& pb = policies_[b];
+      return std::tie(pa.ns, pa.name) < std::tie(pb.ns, pb.name);
     });
+    for (size_t start = 0; start < order.size(); ++start) {
+      if (order[start] == start) continue;
+      Policy first = std::move(policies_[start]);
+      size_t at = start;
+      while (order[at] != start) {
+        size_t from = order[at];
+        policies_[at] = std::move(policies_[from]);
+        order[at] = at;
+        at = from;
+      }
+      policies_[at] = std::move(first);
+      order[at] = at;
+    }
     return PolicySet{std::move(policies_)};
   }
 

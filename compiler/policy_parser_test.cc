@@ -462,6 +462,45 @@ TEST_CASE("metadata is validated: name required, names and namespaces in DNS syn
         "np.yaml:6:1: error: extra: unknown field \"extra\"");
 }
 
+TEST_CASE("plain scalars that YAML 1.1 reads as numbers, booleans or null are not strings") {
+  auto first = [](const std::string& value) {
+    auto lines = headlines(parse("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                                 "metadata: {name: a, annotations: {k: " + value + "}}\n")
+                               .diagnostics);
+    return lines.empty() ? std::string() : lines[0];
+  };
+  auto found = [](const std::string& what) {
+    return "np.yaml:3:38: error: metadata.annotations.k: expected a string, found " + what +
+           " (quote it: \"" + what.substr(what.rfind(' ') + 1) + "\")";
+  };
+  CHECK(first("_1") == found("a number _1"));  // '_' is ignored in YAML 1.1 numbers
+  CHECK(first("1_000") == found("a number 1_000"));
+  CHECK(first("0x1F") == found("a number 0x1F"));
+  CHECK(first("-.inf") == found("a number -.inf"));
+  CHECK(first(".5") == found("a number .5"));
+  CHECK(first("Off") == found("a boolean Off"));
+  CHECK(first("y") == found("a boolean y"));
+  for (const char* text : {"x_1", "a1", "web", "_", "_a", "-", "o", "nope", "true1", "0x", "1.2.3"}) {
+    CAPTURE(text);
+    CHECK(first(text) == "");
+  }
+}
+
+TEST_CASE("line breaks other than \\n and \\r\\n are refused where the first one is") {
+  auto first = [](const std::string& yaml) {
+    auto lines = headlines(parse_files({{"np.yaml", yaml}}).diagnostics);
+    return lines.empty() ? std::string() : lines[0].substr(0, lines[0].find(" (a lone"));
+  };
+  const std::string head = "apiVersion: networking.k8s.io/v1\r\nkind: NetworkPolicy\r\n";
+  const std::string refused = ": error: invalid YAML: a line break other than \\n or \\r\\n";
+  CHECK(first(head + "metadata: {name: a}\r\n") == "");
+  CHECK(first(head + "metadata: {name: a}\xE2\x80\xA8\n") == "np.yaml:3:20" + refused);  // LS
+  CHECK(first(head + "metadata: {name: a}\xE2\x80\xA9") == "np.yaml:3:20" + refused);    // PS
+  CHECK(first(head + "metadata: {name: a}\r") == "np.yaml:3:20" + refused);  // lone \r at the end
+  CHECK(first(head + "metadata: {name: \"\xC2\x85\"}\rspec: {}\n") == "np.yaml:3:19" + refused);
+  CHECK(first(head + "metadata: {name: \"\xE2\x82\xAC\"}\n") != "np.yaml:3:19" + refused);  // €
+}
+
 TEST_CASE("apiVersion and kind are checked") {
   auto first = [](const std::string& yaml) {
     auto lines = headlines(parse(yaml).diagnostics);

@@ -543,7 +543,7 @@ std::optional<Labels> read_inventory_labels(const YamlAt& at, Diagnostics& diags
   Labels labels;
   for (const auto& e : *entries) {
     if (!is_label_key(e.key)) {
-      diags.error(e.key_loc, e.value_at.path, "invalid label key " + quoted(e.key));
+      diags.error(e.key_loc(), e.value_at.path, "invalid label key " + quoted(e.key));
       ok = false;
     } else if (!is_label_value(e.value)) {
       diags.error(e.value_at.loc(), e.value_at.path, "invalid label value " + quoted(e.value));

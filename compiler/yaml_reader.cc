@@ -3,6 +3,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -103,17 +104,27 @@ void report_parser_error(const InputFile& in, const yaml_parser_t& p, Diagnostic
 
 // Where the text has a line break other than \n and \r\n, which YAML counts
 // as one (so that libyaml's line numbers would not be the lines diagnostics
-// quote), or nullopt.
+// quote), or nullopt. Each kind of break is looked for with memchr, which
+// is many times faster than a loop over every byte: this runs on every input.
 std::optional<size_t> other_line_break(const std::string& text) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) return i;
-    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x85) return i;
-    if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(text[i + 2]) == 0xA8 || static_cast<unsigned char>(text[i + 2]) == 0xA9))
-      return i;
-  }
-  return std::nullopt;
+  auto byte = [&](size_t i) -> unsigned { return i < text.size() ? static_cast<unsigned char>(text[i]) : 0; };
+  // The first `lead` byte that starts a break, or text.size().
+  auto first = [&](char lead, auto starts_break) {
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, lead, size_t(end - p)))); ++p)
+      if (starts_break(size_t(p - begin))) return size_t(p - begin);
+    return text.size();
+  };
+  size_t found = std::min({
+      first('\r', [&](size_t i) { return byte(i + 1) != '\n'; }),  // a lone \r
+      first('\xC2', [&](size_t i) { return byte(i + 1) == 0x85; }),  // NEL
+      first('\xE2', [&](size_t i) {                                // LS, PS
+        return byte(i + 1) == 0x80 && (byte(i + 2) == 0xA8 || byte(i + 2) == 0xA9);
+      }),
+  });
+  if (found == text.size()) return std::nullopt;
+  return found;
 }
 
 const char* text_of(const yaml_char_t* s) { return reinterpret_cast<const char*>(s); }
@@ -186,7 +197,7 @@ class StreamReader {
       case YAML_DOCUMENT_START_EVENT: return start_document(e);
       case YAML_DOCUMENT_END_EVENT:
         if (!too_deep_) documents_.push_back(builder_.finish());
-        builder_ = DocumentBuilder();
+        else builder_ = DocumentBuilder();
         return true;
       case YAML_SCALAR_EVENT: return on_scalar(e);
       case YAML_ALIAS_EVENT: return on_alias(e);
@@ -223,14 +234,14 @@ class StreamReader {
     if (too_deep_) return false;
     if (builder_.depth() <= size_t(kMaxDepth)) return true;
     too_deep_ = true;
-    diags_.error(root_loc_, "",
+    diags_.error(loc_of_mark(in_.name, root_mark_), "",
                  "document nested more than " + std::to_string(kMaxDepth) +
                      " levels deep (or an alias inside itself); it is not read");
     return false;
   }
 
   bool open(const yaml_event_t& e, NodeKind kind, const char* anchor) {
-    if (builder_.depth() == 0 && !too_deep_) root_loc_ = loc_of_mark(in_.name, e.start_mark);
+    if (builder_.depth() == 0 && !too_deep_) root_mark_ = e.start_mark;
     if (!building()) {
       if (++skipped_depth_ + kMaxDepth > kMaxParseDepth) {
         report_syntax_error(in_, loc_of_mark(in_.name, e.start_mark),
@@ -247,7 +258,7 @@ class StreamReader {
   }
 
   bool on_scalar(const yaml_event_t& e) {
-    if (builder_.depth() == 0 && !too_deep_) root_loc_ = loc_of_mark(in_.name, e.start_mark);
+    if (builder_.depth() == 0 && !too_deep_) root_mark_ = e.start_mark;
     if (!building()) return true;
     std::string_view text(text_of(e.data.scalar.value), e.data.scalar.length);
     ScalarStyle style = style_of(e);
@@ -280,7 +291,7 @@ class StreamReader {
   DocumentBuilder builder_;
   std::vector<Document> documents_;
   std::unordered_map<std::string, uint32_t> anchors_;  // of the current document
-  SourceLoc root_loc_;
+  yaml_mark_t root_mark_{};  // where the current document's root starts
   bool too_deep_ = false;
   int skipped_depth_ = 0;  // collections open inside the part of a document not built
 };

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <optional>
-#include <set>
+#include <unordered_set>
 
 #include "compiler/json_reader.h"
 #include "compiler/yaml_reader.h"
@@ -61,39 +62,72 @@ DocumentSize check_document_size(const Document& doc, const std::string& file,
   return size;
 }
 
-SourceLoc loc_of(const NodeRef& node, const std::string& file) {
-  SourceLoc loc{file, node.line(), node.col(), 1};
-  if (loc.line <= 0) return {file, 0, 0, 1};
+SourceLoc loc_of(const NodeRef& node, std::string_view file) {
+  SourceLoc loc{std::string(file), node.line(), node.col(), 1};
+  if (loc.line <= 0) return {std::string(file), 0, 0, 1};
   if (node.is_scalar()) loc.length = std::max<int>(1, int(node.scalar().size()));
   return loc;
 }
 
 SourceLoc YamlAt::loc() const {
-  SourceLoc own = loc_of(node, file);
-  if (own.line > 0 && !node.is_null()) return own;
-  SourceLoc intro = loc_of(key, file);
-  return intro.line > 0 ? intro : own;
+  if (node.line() > 0 && !node.is_null()) return loc_of(node, file);
+  return loc_of(key.line() > 0 ? key : node, file);
 }
 
 // What introduced `at`, to stand for its children that have no position.
-static NodeRef intro_of(const YamlAt& at) {
-  return loc_of(at.key, at.file).line > 0 ? at.key : at.node;
+static NodeRef intro_of(const YamlAt& at) { return at.key.line() > 0 ? at.key : at.node; }
+
+// "spec" + "ingress" -> "spec.ingress", in one allocation: readers build a
+// path for every field they look at.
+static std::string field_path(const std::string& path, std::string_view name) {
+  std::string out;
+  out.reserve(path.size() + 1 + name.size());
+  out += path;
+  if (!path.empty()) out += '.';
+  out += name;
+  return out;
 }
 
-YamlAt YamlAt::field(const std::string& name) const {
-  std::string child_path = path.empty() ? name : path + "." + name;
+YamlAt YamlAt::field(std::string_view name) const {
   for (size_t i = 0; i < node.size() && node.is_map(); ++i) {
     NodeRef k = node.key(i);
-    if (k.is_scalar() && k.scalar() == name) return {node.value(i), file, child_path, k};
+    if (k.is_scalar() && k.scalar() == name) return {node.value(i), file, field_path(path, name), k};
   }
-  return {NodeRef(), file, child_path, intro_of(*this)};
+  return {NodeRef(), file, field_path(path, name), intro_of(*this)};
 }
 
 YamlAt YamlAt::item(size_t index) const {
   NodeRef n = index < node.size() && node.is_sequence() ? node.item(index) : NodeRef();
-  std::string child_path = path + "[" + std::to_string(index) + "]";
-  return {n, file, child_path, n.is_null() ? intro_of(*this) : n};
+  char digits[24];
+  char* end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+  std::string child_path;
+  child_path.reserve(path.size() + size_t(end - digits) + 2);
+  child_path += path;
+  child_path += '[';
+  child_path.append(digits, end);
+  child_path += ']';
+  return {n, file, std::move(child_path), n.is_null() ? intro_of(*this) : n};
 }
+
+// Whether key `i` of a map repeats a scalar key before it. Call it for the
+// scalar keys in order: a linear scan for the few fields of an API object, a
+// hash set once a map is larger (label maps may have thousands of keys).
+class RepeatedKeys {
+ public:
+  explicit RepeatedKeys(const NodeRef& map) : map_(map) {}
+  bool repeated(size_t i) {
+    std::string_view key = map_.key(i).scalar();
+    if (map_.size() > kLinear) return !seen_.insert(key).second;
+    for (size_t j = 0; j < i; ++j)
+      if (map_.key(j).is_scalar() && map_.key(j).scalar() == key) return true;
+    return false;
+  }
+
+ private:
+  static constexpr size_t kLinear = 16;
+  NodeRef map_;
+  std::unordered_set<std::string_view> seen_;
+};
 
 const char* node_kind_name(const NodeRef& n) {
   switch (n.kind()) {
@@ -105,38 +139,35 @@ const char* node_kind_name(const NodeRef& n) {
   return "nothing";
 }
 
-bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnostics& diags) {
+bool check_map(const YamlAt& at, std::initializer_list<std::string_view> known,
+               Diagnostics& diags) {
   if (!at.node.is_map()) {
     diags.error(at.loc(), at.path, std::string("expected an object, found ") + node_kind_name(at.node));
     return false;
   }
-  std::set<std::string_view> seen;
+  RepeatedKeys keys(at.node);
   for (size_t i = 0; i < at.node.size(); ++i) {
     NodeRef k = at.node.key(i);
-    std::string key(k.scalar());
-    std::string path = at.path.empty() ? key : at.path + "." + key;
-    SourceLoc loc = loc_of(k, at.file);
     if (!k.is_scalar()) {
-      diags.error(loc, at.path, "object keys must be strings");
+      diags.error(loc_of(k, at.file), at.path, "object keys must be strings");
       continue;
     }
-    if (!seen.insert(k.scalar()).second) {
-      diags.error(loc, path, "duplicate field \"" + key + "\"");
+    std::string_view key = k.scalar();
+    if (keys.repeated(i)) {
+      diags.error(loc_of(k, at.file), field_path(at.path, key), "duplicate field \"" + std::string(key) + "\"");
       continue;
     }
-    bool ok = false;
-    for (const auto& name : known) ok = ok || name == key;
-    if (ok) continue;
-    std::string msg = "unknown field \"" + key + "\"";
-    std::string hint = closest_match(key, known);
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string msg = "unknown field \"" + std::string(key) + "\"";
+    std::string hint = closest_match(std::string(key), std::vector<std::string>(known.begin(), known.end()));
     if (!hint.empty()) msg += " (did you mean \"" + hint + "\"?)";
-    diags.error(loc, path, msg);
+    diags.error(loc_of(k, at.file), field_path(at.path, key), msg);
   }
   return true;
 }
 
-void report_missing(const YamlAt& parent, const std::string& key, Diagnostics& diags) {
-  diags.error(parent.loc(), parent.field(key).path, "missing required field");
+void report_missing(const YamlAt& parent, std::string_view key, Diagnostics& diags) {
+  diags.error(parent.loc(), field_path(parent.path, key), "missing required field");
 }
 
 bool check_sequence(const YamlAt& at, Diagnostics& diags) {
@@ -161,6 +192,11 @@ const char* plain_scalar_type(std::string_view text) {
                                        "FALSE", "off", "Off",   "OFF"};
   static const char* const kFloats[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
                                         "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"};
+  // Every null, boolean and number starts with one of these (a number may
+  // start with '_', which YAML 1.1 ignores in it): most strings are known to
+  // be strings from their first character.
+  if (!text.empty() && std::string_view("~nNyYtTfFoO.+-_0123456789").find(text[0]) == std::string_view::npos)
+    return nullptr;
   for (const char* n : kNulls)
     if (text == n) return "null";
   for (const char* b : kBools)
@@ -168,9 +204,13 @@ const char* plain_scalar_type(std::string_view text) {
   for (const char* f : kFloats)
     if (text == f) return "a number";
   // Integers (decimal, 0x, 0o, 0b) and floats, with '_' allowed as in YAML 1.1.
-  std::string s;
-  for (char c : text)
-    if (c != '_') s += c;
+  std::string without_underscores;
+  std::string_view s = text;
+  if (text.find('_') != std::string_view::npos) {
+    for (char c : text)
+      if (c != '_') without_underscores += c;
+    s = without_underscores;
+  }
   size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
   auto all = [&](size_t from, auto pred) {
     if (from >= s.size()) return false;
@@ -209,8 +249,9 @@ const char* plain_scalar_type(std::string_view text) {
 
 std::optional<std::string> read_api_string(const YamlAt& at, Diagnostics& diags) {
   if (at.node.plain()) {
-    std::string s(at.node.scalar());
-    if (const char* type = plain_scalar_type(s)) {
+    std::string_view text = at.node.scalar();
+    if (const char* type = plain_scalar_type(text)) {
+      std::string s(text);
       diags.error(at.loc(), at.path, std::string("expected a string, found ") + type + " " + s +
                                          " (quote it: \"" + s + "\")");
       return std::nullopt;
@@ -256,7 +297,7 @@ static std::optional<std::vector<StringEntry>> read_map_of(const YamlAt& at, Dia
     return std::nullopt;
   }
   bool ok = true;
-  std::set<std::string_view> seen;
+  RepeatedKeys keys(at.node);
   for (size_t i = 0; i < at.node.size(); ++i) {
     NodeRef k = at.node.key(i);
     if (!k.is_scalar()) {
@@ -265,8 +306,8 @@ static std::optional<std::vector<StringEntry>> read_map_of(const YamlAt& at, Dia
       continue;
     }
     std::string key(k.scalar());
-    YamlAt v{at.node.value(i), at.file, at.path + "." + key, k};
-    if (!seen.insert(k.scalar()).second) {
+    YamlAt v{at.node.value(i), at.file, field_path(at.path, key), k};
+    if (keys.repeated(i)) {
       diags.error(loc_of(k, at.file), v.path, "duplicate field \"" + key + "\"");
       ok = false;
       continue;
@@ -276,7 +317,7 @@ static std::optional<std::vector<StringEntry>> read_map_of(const YamlAt& at, Dia
       ok = false;
       continue;
     }
-    out.push_back({key, *s, loc_of(k, at.file), v});
+    out.push_back({std::move(key), std::move(*s), std::move(v)});
   }
   if (!ok) return std::nullopt;
   return out;
@@ -290,7 +331,7 @@ std::optional<std::vector<StringEntry>> read_api_string_map(const YamlAt& at, Di
   return read_map_of(at, diags, read_api_string);
 }
 
-SourceLoc key_loc(const YamlAt& at, const std::string& key) {
+SourceLoc key_loc(const YamlAt& at, std::string_view key) {
   for (size_t i = 0; i < at.node.size() && at.node.is_map(); ++i) {
     NodeRef k = at.node.key(i);
     if (k.is_scalar() && k.scalar() == key) return loc_of(k, at.file);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,12 +36,13 @@ DocumentSize check_document_size(const Document& doc, const std::string& file,
 
 // The location of a node (its first character), with a caret as long as a
 // scalar's text.
-SourceLoc loc_of(const NodeRef& node, const std::string& file);
+SourceLoc loc_of(const NodeRef& node, std::string_view file);
 
-// The place a reader is at: the node, its file and its field path.
+// The place a reader is at: the node, its file and its field path. `file`
+// views the input's name, which outlives every reader of the input.
 struct YamlAt {
   NodeRef node;
-  std::string file;
+  std::string_view file;
   std::string path;  // "spec.egress[0]"; empty at the document root
   // Where the node was introduced: its key in the parent map, or for an
   // absent field or a list item what introduced the parent. Set by field()
@@ -50,7 +52,7 @@ struct YamlAt {
 
   SourceLoc loc() const;
   // The child `name` of a map ("" path joining handled), a null node when absent.
-  YamlAt field(const std::string& name) const;
+  YamlAt field(std::string_view name) const;
   YamlAt item(size_t index) const;
   bool present() const { return !node.is_null(); }
 };
@@ -60,11 +62,11 @@ const char* node_kind_name(const NodeRef& node);
 
 // Reports unless `at` is a map; then reports every key not in `known` (with a
 // "did you mean") and every key given twice. Returns false when not a map.
-bool check_map(const YamlAt& at, const std::vector<std::string>& known, Diagnostics& diags);
+bool check_map(const YamlAt& at, std::initializer_list<std::string_view> known, Diagnostics& diags);
 // Reports unless `at` is a sequence (null counts as empty).
 bool check_sequence(const YamlAt& at, Diagnostics& diags);
 // Reports that the map `parent` lacks the required field `key`, at the map.
-void report_missing(const YamlAt& parent, const std::string& key, Diagnostics& diags);
+void report_missing(const YamlAt& parent, std::string_view key, Diagnostics& diags);
 
 // Typed scalars. Each reports a diagnostic and returns nullopt on a wrong type.
 std::optional<std::string> read_string(const YamlAt& at, Diagnostics& diags);
@@ -80,8 +82,9 @@ std::optional<bool> read_bool(const YamlAt& at, Diagnostics& diags);
 struct StringEntry {
   std::string key;
   std::string value;
-  SourceLoc key_loc;
-  YamlAt value_at;
+  YamlAt value_at;  // its `key` is the entry's key node
+
+  SourceLoc key_loc() const { return loc_of(value_at.key, value_at.file); }
 };
 // A map of string to string (labels, matchLabels), in source order.
 std::optional<std::vector<StringEntry>> read_string_map(const YamlAt& at, Diagnostics& diags);
@@ -94,6 +97,6 @@ const char* plain_scalar_type(std::string_view text);
 
 // The location of the key `key` inside map `at` (for errors about a field as a
 // whole), or of the map itself when the key is absent.
-SourceLoc key_loc(const YamlAt& at, const std::string& key);
+SourceLoc key_loc(const YamlAt& at, std::string_view key);
 
 }  // namespace netpolc
