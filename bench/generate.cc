@@ -17,6 +17,8 @@
 //                          chains allow), and pod -> kube-dns on 53/UDP
 //   DIR/flows-denied.txt   pod -> a pod of another app (its egress chain drops),
 //                          and 198.51.100.0/24 -> pod (its ingress chain drops)
+// `--flow-pods N` draws the flows from the first N pods only (default: all):
+// clusters of different sizes compared with the same working set.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -29,6 +31,7 @@ namespace {
 
 struct Options {
   long pods = 1000;
+  long flow_pods = 0;  // the traffic's pods: the first N (0: all)
   std::string out = ".";
 };
 
@@ -98,8 +101,9 @@ std::string http_port(long pod) { return std::to_string(8000 + app_of(pod) % 10)
 void write_flows(const Options& o, std::ostream& allowed, std::ostream& denied) {
   // Pods visited in a scattered order (a stride coprime with the count), 4096 flows each.
   const long flows = 4096, stride = 7919;
+  const long among = o.flow_pods > 0 && o.flow_pods < o.pods ? o.flow_pods : o.pods;
   for (long j = 0; j < flows; ++j) {
-    long i = (j * stride) % o.pods;
+    long i = (j * stride) % among;
     long a = app_of(i);
     if (j % 2 == 0) {
       long src = pod_of_app(i, a - a % 2), dst = pod_of_app(i, (a - a % 2 + 1) % kAppsPerNamespace);
@@ -123,9 +127,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--pods") o.pods = std::atol(argv[i + 1]);
+    else if (a == "--flow-pods") o.flow_pods = std::atol(argv[i + 1]);
     else if (a == "--out") o.out = argv[i + 1];
     else {
-      std::cerr << "usage: generate --pods N --out DIR\n";
+      std::cerr << "usage: generate --pods N [--flow-pods N] --out DIR\n";
       return 2;
     }
   }
