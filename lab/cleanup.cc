@@ -7,12 +7,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <vector>
 
 namespace netpolc::lab {
 
@@ -126,6 +129,30 @@ int remove_netns_with_prefix(const char* prefix) {
     }
   }
   close(dir);
+  return removed;
+}
+
+int remove_stale_labs() {
+  std::vector<std::string> dead;
+  if (DIR* dir = opendir(kNetnsDir)) {
+    while (dirent* d = readdir(dir)) {
+      // "npl<pid>-...": the pid, digits only.
+      const char* name = d->d_name;
+      if (strncmp(name, "npl", 3) != 0) continue;
+      const char* digits = name + 3;
+      const char* end = digits;
+      while (*end >= '0' && *end <= '9') ++end;
+      if (end == digits || *end != '-' || end - digits > 9) continue;
+      pid_t pid = pid_t(std::strtol(digits, nullptr, 10));
+      if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
+      dead.push_back(std::string(name, size_t(end + 1 - name)));
+    }
+    closedir(dir);
+  }
+  std::sort(dead.begin(), dead.end());
+  dead.erase(std::unique(dead.begin(), dead.end()), dead.end());
+  int removed = 0;
+  for (const auto& prefix : dead) removed += remove_netns_with_prefix(prefix.c_str());
   return removed;
 }
 

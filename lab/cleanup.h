@@ -36,4 +36,11 @@ void install_cleanup();
 // Async-signal-safe. Returns how many were removed.
 int remove_netns_with_prefix(const char* prefix);
 
+// Removes the labs of processes that are gone: a process killed with SIGKILL
+// (or by the OOM killer) cannot clean up, so every new lab first removes the
+// namespaces named `npl<pid>-...` whose process no longer exists. (It assumes
+// that the processes sharing /run/netns share this process's pid namespace,
+// as on one machine they do.) Returns how many were removed.
+int remove_stale_labs();
+
 }  // namespace netpolc::lab

@@ -141,6 +141,7 @@ std::string host_script(const LabHost& host, size_t index) {
 std::unique_ptr<Lab> Lab::create(const LabSpec& spec, std::string* error, const LabBuildOptions& options) {
   if (!validate(spec, error)) return nullptr;
   install_cleanup();
+  remove_stale_labs();
   std::unique_ptr<Lab> lab(new Lab());
   lab->spec_ = spec;
   std::string prefix = next_lab_prefix();

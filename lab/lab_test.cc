@@ -398,3 +398,32 @@ TEST_CASE("a process killed by SIGTERM or SIGINT removes its lab namespaces on t
     CHECK(namespaces_left(child_prefix).empty());
   }
 }
+
+TEST_CASE("the lab of a process killed with SIGKILL is removed by the next lab") {
+  if (!lab_available()) return;
+  int ready[2];
+  REQUIRE(pipe(ready) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    close(ready[0]);
+    std::string error;
+    std::unique_ptr<Lab> lab = Lab::create(three_pods_and_a_host(), &error);
+    (void)!write(ready[1], lab ? "y" : "n", 1);
+    close(ready[1]);
+    for (;;) pause();
+  }
+  close(ready[1]);
+  char c = 0;
+  CHECK(read(ready[0], &c, 1) == 1);
+  close(ready[0]);
+  CHECK(c == 'y');
+  kill(pid, SIGKILL);  // no handler runs: the namespaces stay
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  std::string child_prefix = "npl" + std::to_string(pid) + "-";
+  CHECK(namespaces_left(child_prefix).size() == 5);
+  std::unique_ptr<Lab> lab = make_lab();
+  CHECK(namespaces_left(child_prefix).empty());
+  CHECK(namespaces_left().size() == 5);  // this lab's own
+}
