@@ -13,12 +13,6 @@ constexpr const char kCounterStart[] = "deny/";
 // nf_tables object names hold at most 255 bytes.
 constexpr size_t kMaxObjectName = 255;
 
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
-
-bool ends_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
-
 }  // namespace
 
 const char* rate_unit_name(RateUnit u) {
@@ -71,13 +65,13 @@ std::string log_prefix(bool audit, const std::string& chain) {
 }
 
 std::optional<DecodedPrefix> decode_log_prefix(const std::string& prefix) {
-  if (!starts_with(prefix, kPrefixStart) || prefix.size() < 6 || prefix[4] != ' ') return std::nullopt;
+  if (!prefix.starts_with(kPrefixStart) || prefix.size() < 6 || prefix[4] != ' ') return std::nullopt;
   DecodedPrefix d;
   if (prefix[3] == 'A') d.audit = true;
   else if (prefix[3] != 'E') return std::nullopt;
   d.chain = prefix.substr(5);
-  if (starts_with(d.chain, "in/")) d.direction = Direction::Ingress;
-  else if (starts_with(d.chain, "eg/")) d.direction = Direction::Egress;
+  if (d.chain.starts_with("in/")) d.direction = Direction::Ingress;
+  else if (d.chain.starts_with("eg/")) d.direction = Direction::Egress;
   else return std::nullopt;
   if (d.chain.size() < 4) return std::nullopt;
   return d;
@@ -94,10 +88,10 @@ std::string deny_counter_name(const std::string& policy, Direction d) {
 }
 
 std::optional<DecodedCounter> decode_deny_counter(const std::string& name) {
-  if (!starts_with(name, kCounterStart)) return std::nullopt;
+  if (!name.starts_with(kCounterStart)) return std::nullopt;
   for (Direction d : {Direction::Ingress, Direction::Egress}) {
     std::string tail = std::string("/") + direction_name(d);
-    if (!ends_with(name, tail)) continue;
+    if (!name.ends_with(tail)) continue;
     std::string policy = name.substr(5, name.size() - 5 - tail.size());
     size_t slash = policy.find('/');
     if (slash == std::string::npos || slash == 0 || slash + 1 == policy.size()) return std::nullopt;

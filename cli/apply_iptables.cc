@@ -24,20 +24,18 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
 // The second word of "create NAME ..." / the chain of ":NAME - [0:0]".
 std::set<std::string> declared_sets(const std::string& ipsets) {
   std::set<std::string> out;
   for (const auto& l : lines_of(ipsets))
-    if (starts_with(l, "create ")) out.insert(l.substr(7, l.find(' ', 7) - 7));
+    if (l.starts_with("create ")) out.insert(l.substr(7, l.find(' ', 7) - 7));
   return out;
 }
 
 std::set<std::string> declared_chains(const std::string& save) {
   std::set<std::string> out;
   for (const auto& l : lines_of(save))
-    if (starts_with(l, ":")) out.insert(l.substr(1, l.find(' ') - 1));
+    if (l.starts_with(":")) out.insert(l.substr(1, l.find(' ') - 1));
   return out;
 }
 
@@ -112,12 +110,12 @@ bool Loader::remove_stale_chains(const std::string& save) {
   const std::set<std::string> wanted = declared_chains(load_.rules);
   std::set<std::string> stale;
   for (const auto& c : declared_chains(save))
-    if (starts_with(c, kPrefix) && !wanted.count(c)) stale.insert(c);
+    if (c.starts_with(kPrefix) && !wanted.count(c)) stale.insert(c);
   if (stale.empty()) return true;
   std::string batch = "*filter\n";
   for (const auto& c : stale) batch += ":" + c + " - [0:0]\n";
   for (const auto& l : lines_of(save)) {
-    if (!starts_with(l, "-A ") || starts_with(l, std::string("-A ") + kPrefix)) continue;
+    if (!l.starts_with("-A ") || l.starts_with(std::string("-A ") + kPrefix)) continue;
     auto j = l.rfind(" -j ");
     if (j != std::string::npos && stale.count(l.substr(j + 4))) batch += "-D " + l.substr(3) + "\n";
   }
