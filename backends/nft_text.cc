@@ -1,5 +1,7 @@
 #include "backends/nft_text.h"
 
+#include "compiler/diagnostics.h"
+
 namespace netpolc {
 
 namespace nft {
@@ -8,8 +10,6 @@ namespace {
 
 const char* addr_family_kw(Family f) { return f == Family::V4 ? "ip" : "ip6"; }
 const char* addr_type(Family f) { return f == Family::V4 ? "ipv4_addr" : "ipv6_addr"; }
-
-std::string quote(const std::string& s) { return "\"" + s + "\""; }
 
 std::string addr_key(const AddrKey& k) {
   return std::string(addr_family_kw(k.family)) + (k.source ? " saddr" : " daddr");
@@ -68,9 +68,9 @@ struct MatchText {
 struct StatementText {
   std::string operator()(const Limit& s) const { return "limit rate " + rate_text(s.rate); }
   std::string operator()(const Log& s) const {
-    return "log prefix " + quote(s.prefix) + " group " + std::to_string(s.group);
+    return "log prefix " + quoted(s.prefix) + " group " + std::to_string(s.group);
   }
-  std::string operator()(const CounterRef& s) const { return "counter name " + quote(s.name); }
+  std::string operator()(const CounterRef& s) const { return "counter name " + quoted(s.name); }
 };
 
 std::string verdict_text(const Verdict& v) {
@@ -135,14 +135,14 @@ void print_map(std::string& out, const VerdictMap& m) {
   out += "\n\tmap " + m.name + " {\n\t\ttype " + addr_type(m.family) + " : verdict\n";
   std::vector<std::string> elements;
   for (const auto& e : m.entries)
-    elements.push_back(format_ip(e.addr) + " comment " + quote(e.comment) + " : jump " + e.chain);
+    elements.push_back(format_ip(e.addr) + " comment " + quoted(e.comment) + " : jump " + e.chain);
   print_elements(out, elements);
   out += "\t}\n";
 }
 
 void print_counter(std::string& out, const CounterObject& c) {
   out += "\n\tcounter " + c.name + " {\n";
-  if (!c.comment.empty()) out += "\t\tcomment " + quote(c.comment) + "\n";
+  if (!c.comment.empty()) out += "\t\tcomment " + quoted(c.comment) + "\n";
   out += "\t}\n";
 }
 
@@ -150,7 +150,7 @@ void print_chain(std::string& out, const Chain& c) {
   out += "\n\tchain " + c.name + " {\n";
   if (c.hook)
     out += std::string("\t\ttype filter hook ") + hook_name(c.hook->hook) + " priority filter; policy accept;\n";
-  if (!c.comment.empty()) out += "\t\tcomment " + quote(c.comment) + "\n";
+  if (!c.comment.empty()) out += "\t\tcomment " + quoted(c.comment) + "\n";
   for (const auto& item : c.items) {
     if (const Note* n = std::get_if<Note>(&item)) out += "\t\t# " + n->text + "\n";
     else out += "\t\t" + rule_text(std::get<Rule>(item)) + "\n";
@@ -165,7 +165,7 @@ std::string rule_text(const Rule& rule) {
   for (const auto& m : rule.matches) parts.push_back(std::visit(MatchText{}, m));
   for (const auto& st : rule.statements) parts.push_back(std::visit(StatementText{}, st));
   if (rule.verdict.kind != VerdictKind::Continue) parts.push_back(verdict_text(rule.verdict));
-  if (!rule.comment.empty()) parts.push_back("comment " + quote(rule.comment));
+  if (!rule.comment.empty()) parts.push_back("comment " + quoted(rule.comment));
   std::string s;
   for (const auto& p : parts) s += (s.empty() ? "" : " ") + p;
   return s;
@@ -176,7 +176,7 @@ std::string print_ruleset(const Ruleset& rs) {
   std::string out = "#!/usr/sbin/nft -f\n";
   for (const auto& h : rs.header) out += "# " + h + "\n";
   out += "table " + t + "\ndelete table " + t + "\n\ntable " + t + " {\n";
-  out += "\tcomment " + quote(rs.comment) + "\n";
+  out += "\tcomment " + quoted(rs.comment) + "\n";
   for (const auto& c : rs.counters) print_counter(out, c);
   for (const auto& s : rs.port_sets) print_port_set(out, s);
   for (const auto& s : rs.sets) print_set(out, s);

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace netpolc {
@@ -93,5 +94,8 @@ std::string format_diagnostics(const Diagnostics& diags, const SourceFiles& sour
 // "did you mean" support: the candidate closest to `word` by edit distance,
 // or empty when none is close enough.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+// A value as a message shows it: "\"value\"".
+std::string quoted(std::string_view s);
 
 }  // namespace netpolc

@@ -13,8 +13,6 @@ namespace {
 
 const char kPolicyApiVersion[] = "networking.k8s.io/v1";
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
 std::string format_loc(const SourceLoc& loc) {
   return loc.file + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col);
 }

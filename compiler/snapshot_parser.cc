@@ -15,8 +15,6 @@ namespace {
 
 constexpr const char* kNameLabel = "kubernetes.io/metadata.name";
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 std::string pod_key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
 // "pods" + "x/a" -> pods["x/a"]: the path of an entry of a map keyed by names.

@@ -73,7 +73,7 @@ std::string found_at(const std::vector<std::string>& lines, const SourceLoc& loc
   if (col >= lines[line].size()) return "the end of the line";
   char c = lines[line][col];
   if (c == '\t') return "a tab";
-  return "\"" + std::string(1, c) + "\"";
+  return quoted(std::string_view(&c, 1));
 }
 
 // libyaml's message, with what it found instead of what it expected, and

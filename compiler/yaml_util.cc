@@ -269,7 +269,7 @@ std::optional<int64_t> read_int(const YamlAt& at, Diagnostics& diags) {
     if (digits) return std::stoll(s);
   }
   diags.error(at.loc(), at.path, "expected an integer, found " +
-                                     (at.node.is_scalar() ? "\"" + std::string(at.node.scalar()) + "\""
+                                     (at.node.is_scalar() ? quoted(at.node.scalar())
                                                          : std::string(node_kind_name(at.node))));
   return std::nullopt;
 }
@@ -281,7 +281,7 @@ std::optional<bool> read_bool(const YamlAt& at, Diagnostics& diags) {
     if (s == "false" || s == "False" || s == "FALSE") return false;
   }
   diags.error(at.loc(), at.path, std::string("expected true or false, found ") +
-                                     (at.node.is_scalar() ? "\"" + std::string(at.node.scalar()) + "\""
+                                     (at.node.is_scalar() ? quoted(at.node.scalar())
                                                          : std::string(node_kind_name(at.node))));
   return std::nullopt;
 }

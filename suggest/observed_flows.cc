@@ -12,8 +12,6 @@ namespace {
 constexpr const char* kApiVersion = "netpolc/v1";
 constexpr const char* kKind = "ObservedFlows";
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
 // A required string field that must be one of `allowed`.
 std::optional<std::string> read_enum(const YamlAt& parent, const std::string& key,
                                      const std::vector<std::string>& allowed, Diagnostics& diags) {
