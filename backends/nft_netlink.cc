@@ -42,6 +42,7 @@ class ReplaceBuilder {
   void chain(const nft::Chain& c);
   void counter(const nft::CounterObject& c);
   void rules(const nft::Chain& c);
+  void set(SetPtr made, const std::string& name, const std::vector<ElemPtr>& elements);
 
   const nft::Ruleset& rs_;
   const BuildOptions& opt_;
@@ -109,6 +110,14 @@ void ReplaceBuilder::counter(const nft::CounterObject& c) {
   nftnl_obj_nlmsg_build_payload(nlh, o.get());
 }
 
+// A named set or map and its elements, which name it by the id it was made with.
+void ReplaceBuilder::set(SetPtr made, const std::string& name, const std::vector<ElemPtr>& elements) {
+  uint32_t id = nftnl_set_get_u32(made.get(), NFTNL_SET_ID);
+  add_set_message(batch_, made.get(), object(BatchObject::Kind::Set, name));
+  add_element_messages(batch_, NFT_MSG_NEWSETELEM, rs_.table, name, id, elements,
+                       object(BatchObject::Kind::Elements, name));
+}
+
 // Every rule of a chain, each after the anonymous sets it looks up.
 void ReplaceBuilder::rules(const nft::Chain& c) {
   size_t position = 0;
@@ -141,24 +150,9 @@ Batch ReplaceBuilder::run() {
   table(true);
   for (const auto& c : rs_.chains) chain(c);
   for (const auto& c : rs_.counters) counter(c);
-  for (const auto& p : rs_.port_sets) {
-    uint32_t id = next_set_id_++;
-    add_set_message(batch_, port_set(rs_.table, p, id).get(), object(BatchObject::Kind::Set, p.name));
-    add_element_messages(batch_, NFT_MSG_NEWSETELEM, rs_.table, p.name, id, port_set_elements(p),
-                         object(BatchObject::Kind::Elements, p.name));
-  }
-  for (const auto& s : rs_.sets) {
-    uint32_t id = next_set_id_++;
-    add_set_message(batch_, named_set(rs_.table, s, id).get(), object(BatchObject::Kind::Set, s.name));
-    add_element_messages(batch_, NFT_MSG_NEWSETELEM, rs_.table, s.name, id, named_set_elements(s),
-                         object(BatchObject::Kind::Elements, s.name));
-  }
-  for (const auto& m : rs_.maps) {
-    uint32_t id = next_set_id_++;
-    add_set_message(batch_, verdict_map(rs_.table, m, id).get(), object(BatchObject::Kind::Set, m.name));
-    add_element_messages(batch_, NFT_MSG_NEWSETELEM, rs_.table, m.name, id, verdict_map_elements(m),
-                         object(BatchObject::Kind::Elements, m.name));
-  }
+  for (const auto& p : rs_.port_sets) set(port_set(rs_.table, p, next_set_id_++), p.name, port_set_elements(p));
+  for (const auto& s : rs_.sets) set(named_set(rs_.table, s, next_set_id_++), s.name, named_set_elements(s));
+  for (const auto& m : rs_.maps) set(verdict_map(rs_.table, m, next_set_id_++), m.name, verdict_map_elements(m));
   for (const auto& c : rs_.chains) rules(c);
   batch_.ack_last();
   if (!opt_.check) batch_.end();

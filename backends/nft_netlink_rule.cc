@@ -294,7 +294,7 @@ void RuleBuilder::one_protocol(const nft::PortMatch& m) {
 // after the l4proto load.
 void RuleBuilder::concat(const nft::PortMatch& m) {
   meta(NFT_META_L4PROTO, slot_reg(0));
-  if (nft::PortSet{m.set, m.ports}.intervals()) {
+  if (nft::port_intervals(m.ports)) {
     nftnl_expr* bo = add("byteorder");
     nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
     nftnl_expr_set_u32(bo, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);

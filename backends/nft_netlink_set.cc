@@ -60,6 +60,14 @@ void concat_key_udata(nftnl_udata_buf* ud) {
   nftnl_udata_nest_end(ud, outer);
 }
 
+// `inet_proto . inet_service`, each field in a 4-byte register slot.
+Bytes proto_port_key(Protocol p, uint16_t port) {
+  Bytes key = padded({ip_proto(p)});
+  Bytes b = padded(port_bytes(port));
+  key.insert(key.end(), b.begin(), b.end());
+  return key;
+}
+
 // An element list nests at most this many bytes (a netlink attribute's
 // length is 16 bits).
 constexpr size_t kMaxNest = 0xffff;
@@ -157,10 +165,8 @@ std::vector<ElemPtr> addr_port_elements(const std::vector<AddrPort>& addr_ports)
   std::vector<ElemPtr> out;
   for (const auto& a : addr_ports) {
     Bytes key = addr_bytes(a.addr);
-    Bytes proto = padded({ip_proto(a.protocol)});
-    Bytes port = padded(port_bytes(a.port));
-    key.insert(key.end(), proto.begin(), proto.end());
-    key.insert(key.end(), port.begin(), port.end());
+    Bytes rest = proto_port_key(a.protocol, a.port);
+    key.insert(key.end(), rest.begin(), rest.end());
     out.push_back(key_element(key));
   }
   return out;
@@ -246,14 +252,8 @@ std::vector<ElemPtr> port_set_elements(const nft::PortSet& s) {
       }
     case nft::PortShape::Concat:
       for (const auto& p : s.ports) {
-        auto key = [&](uint16_t port) {
-          Bytes k = padded({ip_proto(p.protocol)});
-          Bytes b = padded(port_bytes(port));
-          k.insert(k.end(), b.begin(), b.end());
-          return k;
-        };
-        ElemPtr e = key_element(key(p.lo));
-        if (s.intervals()) set_key(e.get(), NFTNL_SET_ELEM_KEY_END, key(p.hi));
+        ElemPtr e = key_element(proto_port_key(p.protocol, p.lo));
+        if (s.intervals()) set_key(e.get(), NFTNL_SET_ELEM_KEY_END, proto_port_key(p.protocol, p.hi));
         out.push_back(std::move(e));
       }
       return out;

@@ -444,8 +444,9 @@ std::vector<Protocol> distinct_protocols(const std::vector<PortRange>& ports) {
   return {protos.begin(), protos.end()};
 }
 
-bool PortSet::intervals() const {
-  return shape() != PortShape::Protocols && std::any_of(ports.begin(), ports.end(), [](const PortRange& p) { return p.lo != p.hi; });
+bool port_intervals(const std::vector<PortRange>& ports) {
+  return port_shape(ports) != PortShape::Protocols &&
+         std::any_of(ports.begin(), ports.end(), [](const PortRange& p) { return p.lo != p.hi; });
 }
 
 std::string sanitize_comment(std::string text) {

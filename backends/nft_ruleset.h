@@ -123,6 +123,9 @@ enum class PortShape { Protocols, OneProtocol, Concat };
 PortShape port_shape(const std::vector<PortRange>& ports);
 // The protocols of a port list, each once, in the order TCP, UDP, SCTP.
 std::vector<Protocol> distinct_protocols(const std::vector<PortRange>& ports);
+// A range of more than one port among the ports of a list that is not whole
+// protocols: its set has `flags interval`.
+bool port_intervals(const std::vector<PortRange>& ports);
 
 // A port list that is more than one protocol or one port (range), as a set
 // named after its content, which every rule with the same list shares:
@@ -137,8 +140,7 @@ struct PortSet {
   std::vector<PortRange> ports;  // sorted and merged
 
   PortShape shape() const { return port_shape(ports); }
-  // A port range among the ports: `flags interval`.
-  bool intervals() const;
+  bool intervals() const { return port_intervals(ports); }
 
   friend bool operator==(const PortSet&, const PortSet&) = default;
 };
