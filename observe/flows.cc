@@ -17,11 +17,7 @@ namespace {
 
 std::optional<IpAddr> key_address(const void* data, uint32_t len) {
   if (len != 4 && len != 16) return std::nullopt;
-  IpAddr a;
-  a.family = len == 4 ? Family::V4 : Family::V6;
-  const auto* p = static_cast<const uint8_t*>(data);
-  for (uint32_t i = 0; i < len; ++i) a.value = a.value << 8 | p[i];
-  return a;
+  return address_at(len == 4 ? Family::V4 : Family::V6, static_cast<const uint8_t*>(data));
 }
 
 int comment_cb(const nftnl_udata* attr, void* data) {

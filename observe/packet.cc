@@ -13,13 +13,6 @@ constexpr int kMaxExtensionHeaders = 8;
 
 uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 
-IpAddr address(Family f, const uint8_t* p) {
-  IpAddr a;
-  a.family = f;
-  for (int i = 0; i < (f == Family::V4 ? 4 : 16); ++i) a.value = a.value << 8 | p[i];
-  return a;
-}
-
 std::optional<PacketHeaders> fail(std::string* why, const std::string& text) {
   *why = text;
   return std::nullopt;
@@ -58,8 +51,8 @@ std::optional<PacketHeaders> ipv4(const uint8_t* p, size_t len, std::string* why
   if (total < ihl) return fail(why, "IPv4 total length shorter than its header");
   if ((be16(p + 6) & 0x1fff) != 0) return fail(why, "IPv4 fragment other than the first");
   PacketHeaders h;
-  h.src = address(Family::V4, p + 12);
-  h.dst = address(Family::V4, p + 16);
+  h.src = address_at(Family::V4, p + 12);
+  h.dst = address_at(Family::V4, p + 16);
   // nflog copies a prefix of the packet: the transport header may be cut,
   // and is never longer than the packet says.
   size_t available = std::min(len, total) - ihl;
@@ -69,8 +62,8 @@ std::optional<PacketHeaders> ipv4(const uint8_t* p, size_t len, std::string* why
 std::optional<PacketHeaders> ipv6(const uint8_t* p, size_t len, std::string* why) {
   if (len < 40) return fail(why, "IPv6 header truncated");
   PacketHeaders h;
-  h.src = address(Family::V6, p + 8);
-  h.dst = address(Family::V6, p + 24);
+  h.src = address_at(Family::V6, p + 8);
+  h.dst = address_at(Family::V6, p + 24);
   size_t end = std::min(len, size_t(40) + be16(p + 4));
   uint8_t next = p[6];
   size_t off = 40;
@@ -93,6 +86,13 @@ std::optional<PacketHeaders> ipv6(const uint8_t* p, size_t len, std::string* why
 }
 
 }  // namespace
+
+IpAddr address_at(Family f, const uint8_t* p) {
+  IpAddr a;
+  a.family = f;
+  for (int i = 0; i < (f == Family::V4 ? 4 : 16); ++i) a.value = a.value << 8 | p[i];
+  return a;
+}
 
 const char* protocol_text(L4 p, Family f) { return p == L4::ICMP && f == Family::V6 ? "ICMPv6" : l4_name(p); }
 

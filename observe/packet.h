@@ -18,6 +18,9 @@ namespace netpolc::observe {
 // JSON's spelling).
 const char* protocol_text(L4 p, Family f);
 
+// The address in network byte order at `p`: 4 bytes (IPv4) or 16 (IPv6).
+IpAddr address_at(Family f, const uint8_t* p);
+
 struct PacketHeaders {
   IpAddr src;
   IpAddr dst;
