@@ -11,7 +11,7 @@
 #include <iostream>
 #include <memory>
 
-#include "backends/netlink_dump.h"
+#include "cli/applied_table.h"
 #include "cli/commands.h"
 #include "cli/pipeline.h"
 #include "cli/resolve_step.h"
@@ -58,21 +58,12 @@ std::optional<std::map<IpAddr, std::string>> snapshot_names(const std::vector<st
 }
 
 bool read_reports_table(const ObserveOptions& opt, observe::TableReports* out) {
-  std::string error;
-  auto sock = nl::NftSocket::open(opt.netns, &error);
-  nl::KernelTable t;
-  if (!sock || !nl::read_table(*sock, opt.table, &t, &error)) {
-    std::cerr << "error: " << error << "\n";
-    return false;
-  }
-  std::string where = opt.netns.empty() ? "" : " in network namespace " + opt.netns;
-  if (!t.exists) {
-    std::cerr << "error: no table inet " << opt.table << where << " (apply one with --audit or --log-denied)\n";
-    return false;
-  }
-  *out = observe::table_reports(t);
+  std::optional<nl::KernelTable> t =
+      read_applied_table(opt.netns, opt.table, {}, " (apply one with --audit or --log-denied)");
+  if (!t) return false;
+  *out = observe::table_reports(*t);
   if (!out->logs) {
-    std::cerr << "error: table inet " << opt.table << where
+    std::cerr << "error: table inet " << opt.table << netns_where(opt.netns)
               << " reports nothing: apply it with --audit or --log-denied\n";
     return false;
   }

@@ -3,7 +3,7 @@
 #include <iostream>
 #include <memory>
 
-#include "backends/netlink_dump.h"
+#include "cli/applied_table.h"
 #include "cli/commands.h"
 #include "cli/pipeline.h"
 #include "cli/resolve_step.h"
@@ -20,23 +20,13 @@ struct StatsOptions {
 };
 
 int run_stats(const StatsOptions& opt) {
-  std::string error;
-  auto sock = nl::NftSocket::open(opt.netns, &error);
-  nl::KernelTable t;
   nl::ReadOptions read;
   read.named_set_elements = false;
-  if (!sock || !nl::read_table(*sock, opt.table, &t, &error, read)) {
-    std::cerr << "error: " << error << "\n";
-    return 1;
-  }
-  std::string where = opt.netns.empty() ? "" : " in network namespace " + opt.netns;
-  if (!t.exists) {
-    std::cerr << "error: no table inet " << opt.table << where << "\n";
-    return 1;
-  }
-  auto counters = observe::deny_counters(t);
+  std::optional<nl::KernelTable> t = read_applied_table(opt.netns, opt.table, read, "");
+  if (!t) return 1;
+  auto counters = observe::deny_counters(*t);
   if (counters.empty()) {
-    std::cerr << "error: table inet " << opt.table << where
+    std::cerr << "error: table inet " << opt.table << netns_where(opt.netns)
               << " has no deny counters: apply it with --audit or --log-denied\n";
     return 1;
   }
