@@ -130,6 +130,15 @@ static size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string s;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) s += sep;
+    s += items[i];
+  }
+  return s;
+}
+
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
   size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;

@@ -97,5 +97,7 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 
 // A value as a message shows it: "\"value\"".
 std::string quoted(std::string_view s);
+// "a, b, c".
+std::string join(const std::vector<std::string>& items, std::string_view sep = ", ");
 
 }  // namespace netpolc

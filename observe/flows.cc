@@ -71,12 +71,6 @@ std::string name_of(const IpAddr& a, const TableReports& table, const std::map<I
 
 std::string endpoint_text(const IpAddr& a, const std::string& pod) { return pod.empty() ? format_ip(a) : pod; }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-  return s;
-}
-
 }  // namespace
 
 TableReports table_reports(const nl::KernelTable& t) {

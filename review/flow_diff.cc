@@ -58,12 +58,6 @@ std::vector<Probe> merged(std::vector<Probe> a, const std::vector<Probe>& b) {
   return a;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i];
-  return s;
-}
-
 // Folds the flows of a group into lines. The changed flows, as a table of
 // endpoints by endpoints per port, are folded into twin classes (as `matrix`
 // folds pods), so that every pair of classes changed alike; then destination

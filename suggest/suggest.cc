@@ -111,15 +111,13 @@ std::string policy_list(const PolicySet& ps, const Cluster& c, const std::vector
     for (const auto& pol : ps.policies)
       if (pol.ns == c.pods[p].ns && pol.isolates(d) && selector_matches(pol.pod_selector, c.pods[p].labels))
         names.insert(pol.ns + "/" + pol.name);
-  std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s;
+  return join({names.begin(), names.end()});
 }
 
 std::string pod_list(const Cluster& c, const std::vector<size_t>& pods) {
-  std::string s;
-  for (size_t p : pods) s += (s.empty() ? "" : ", ") + pod_name(c, p);
-  return s;
+  std::vector<std::string> names;
+  for (size_t p : pods) names.push_back(pod_name(c, p));
+  return join(names);
 }
 
 // "{a, b}, {c, d}": the pod sets selectors take together.
