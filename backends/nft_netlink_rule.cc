@@ -30,24 +30,6 @@ constexpr uint8_t kUdataPayloadType = 1;
 // ...), any other by its 32-bit number (NFT_REG32_01 ...).
 uint32_t slot_reg(uint32_t slot) { return slot % 4 == 0 ? NFT_REG_1 + slot / 4 : NFT_REG32_00 + slot; }
 
-// A udata "typeof" entry: { TYPEOF_EXPR = kind, TYPEOF_DATA = { what } }.
-template <typename Fill>
-void put_typeof(nftnl_udata_buf* ud, uint8_t type, uint32_t expr, Fill fill) {
-  nftnl_udata* outer = nftnl_udata_nest_start(ud, type);
-  nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_TYPEOF_EXPR, expr);
-  nftnl_udata* data = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_TYPEOF_DATA);
-  fill();
-  nftnl_udata_nest_end(ud, data);
-  nftnl_udata_nest_end(ud, outer);
-}
-
-void put_payload_typeof(nftnl_udata_buf* ud, uint8_t type, uint32_t desc, uint32_t field) {
-  put_typeof(ud, type, kExprPayload, [&] {
-    nftnl_udata_put_u32(ud, kUdataPayloadDesc, desc);
-    nftnl_udata_put_u32(ud, kUdataPayloadType, field);
-  });
-}
-
 class RuleBuilder {
  public:
   RuleBuilder(const nft::Rule& rule, const RuleContext& ctx) : rule_(rule), ctx_(ctx) {}
@@ -78,7 +60,7 @@ class RuleBuilder {
   void l4proto(uint8_t proto);
   void addr(const nft::AddrKey& key, uint32_t dreg);
   void dport(uint32_t dreg) { payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, dreg); }
-  AnonymousSet& anonymous(uint32_t flags, uint32_t key_type, uint32_t key_len);
+  AnonymousSet& anonymous(uint32_t key_type, uint32_t key_len);
   void verdict();
   void one_protocol(const nft::PortMatch& m);
   void concat(const nft::PortMatch& m);
@@ -151,13 +133,13 @@ void RuleBuilder::addr(const nft::AddrKey& key, uint32_t dreg) {
   payload(NFT_PAYLOAD_NETWORK_HEADER, offset, v4 ? 4 : 16, dreg);
 }
 
-AnonymousSet& RuleBuilder::anonymous(uint32_t flags, uint32_t key_type, uint32_t key_len) {
+AnonymousSet& RuleBuilder::anonymous(uint32_t key_type, uint32_t key_len) {
   AnonymousSet a;
   a.id = (*ctx_.next_set_id)++;
   a.set = make_set();
   nftnl_set_set_str(a.set.get(), NFTNL_SET_TABLE, ctx_.table.c_str());
   nftnl_set_set_str(a.set.get(), NFTNL_SET_NAME, "__set%d");
-  nftnl_set_set_u32(a.set.get(), NFTNL_SET_FLAGS, NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | flags);
+  nftnl_set_set_u32(a.set.get(), NFTNL_SET_FLAGS, NFT_SET_ANONYMOUS | NFT_SET_CONSTANT);
   nftnl_set_set_u32(a.set.get(), NFTNL_SET_KEY_TYPE, key_type);
   nftnl_set_set_u32(a.set.get(), NFTNL_SET_KEY_LEN, key_len);
   nftnl_set_set_u32(a.set.get(), NFTNL_SET_ID, a.id);
@@ -233,12 +215,12 @@ void RuleBuilder::operator()(const nft::NeighbourDiscovery&) {
   nfproto(Family::V6);
   l4proto(IPPROTO_ICMPV6);
   payload(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
-  AnonymousSet& a = anonymous(0, kTypeIcmpv6Type, 1);
+  AnonymousSet& a = anonymous(kTypeIcmpv6Type, 1);
   static const uint8_t kTypes[] = {133, 134, 135, 136};
   nftnl_set_set_u32(a.set.get(), NFTNL_SET_DESC_SIZE, sizeof kTypes);
   UdataPtr ud = make_udata();
   nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBig);
-  put_payload_typeof(ud.get(), NFTNL_UDATA_SET_KEY_TYPEOF, kDescIcmpv6, kFieldIcmpv6Type);
+  put_key_typeof(ud.get(), kExprPayload, {{kUdataPayloadDesc, kDescIcmpv6}, {kUdataPayloadType, kFieldIcmpv6Type}});
   set_userdata(a.set.get(), ud);
   for (uint8_t t : kTypes) a.elements.push_back(key_element({t}));
   lookup("__set%d", a.id, std::nullopt);

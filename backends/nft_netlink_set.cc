@@ -53,11 +53,7 @@ uint32_t addr_len(Family f) { return f == Family::V4 ? 4 : 16; }
 // "typeof" without its parts.
 void concat_key_udata(nftnl_udata_buf* ud) {
   nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderInvalid);
-  nftnl_udata* outer = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_KEY_TYPEOF);
-  nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_TYPEOF_EXPR, kExprConcat);
-  nftnl_udata* data = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_TYPEOF_DATA);
-  nftnl_udata_nest_end(ud, data);
-  nftnl_udata_nest_end(ud, outer);
+  put_key_typeof(ud, kExprConcat, {});
 }
 
 // `inet_proto . inet_service`, each field in a 4-byte register slot.
@@ -84,6 +80,15 @@ uint8_t ip_proto(Protocol p) {
       return IPPROTO_SCTP;
   }
   return IPPROTO_TCP;
+}
+
+void put_key_typeof(nftnl_udata_buf* ud, uint32_t expr, std::initializer_list<std::pair<uint8_t, uint32_t>> data) {
+  nftnl_udata* outer = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_KEY_TYPEOF);
+  nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_TYPEOF_EXPR, expr);
+  nftnl_udata* inner = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_TYPEOF_DATA);
+  for (const auto& [type, value] : data) nftnl_udata_put_u32(ud, type, value);
+  nftnl_udata_nest_end(ud, inner);
+  nftnl_udata_nest_end(ud, outer);
 }
 
 void set_userdata(nftnl_set* s, const UdataPtr& ud) {

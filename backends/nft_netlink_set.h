@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backends/netlink_batch.h"
@@ -36,6 +38,10 @@ uint32_t concat_type(std::initializer_list<uint32_t> types);
 
 // IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP.
 uint8_t ip_proto(Protocol p);
+
+// The "typeof" record of a set's key in its user data, as nft 1.0.6 writes
+// it: { TYPEOF_EXPR = expr, TYPEOF_DATA = { type = value, ... } }.
+void put_key_typeof(nftnl_udata_buf* ud, uint32_t expr, std::initializer_list<std::pair<uint8_t, uint32_t>> data);
 
 // Attaches user data (built with nftnl_udata_*) to a set or an element.
 void set_userdata(nftnl_set* s, const UdataPtr& ud);
